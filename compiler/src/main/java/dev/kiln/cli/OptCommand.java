@@ -1,0 +1,128 @@
+package dev.kiln.cli;
+
+import dev.kiln.ir.Diagnostic;
+import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.DiagnosticRenderer;
+import dev.kiln.ir.Module;
+import dev.kiln.ir.Verifier;
+import dev.kiln.ir.text.ModuleParser;
+import dev.kiln.ir.text.PrintOptions;
+import dev.kiln.ir.text.Printer;
+import dev.kiln.pass.PassManager;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code kiln opt FILE.kir --passes a,b}: parses Graph IR text, runs passes, prints the result. */
+@Command(
+  name = "opt",
+  mixinStandardHelpOptions = true,
+  description = "Run Graph IR passes on a .kir file and print the result."
+)
+final class OptCommand implements Callable<Integer> {
+
+  @ParentCommand
+  private Main main;
+
+  @Parameters(index = "0", paramLabel = "FILE.kir", description = "Input IR text ('-' for stdin).")
+  private String input;
+
+  @Option(names = "--passes", paramLabel = "a,b", description = "Comma-separated pass pipeline.")
+  private String passes = "";
+
+  @Option(
+    names = "--print-ir-after",
+    split = ",",
+    paramLabel = "PASS",
+    description = "Print the IR to stderr after these passes."
+  )
+  private Set<String> printIrAfter = Set.of();
+
+  @Option(names = "--print-ir-after-all", description = "Print the IR to stderr after every pass.")
+  private boolean printIrAfterAll;
+
+  @Option(
+    names = "--verify-each",
+    negatable = true,
+    defaultValue = "true",
+    fallbackValue = "true",
+    description = "Verify the IR after every pass (default: on)."
+  )
+  private boolean verifyEach;
+
+  @Option(names = "--time-passes", description = "Report the time each pass took, on stderr.")
+  private boolean timePasses;
+
+  @Option(names = "--rewrite-stats", description = "Report which rewrites applied or why not.")
+  private boolean rewriteStats;
+
+  @Option(
+    names = "--elide-constants-over",
+    paramLabel = "N",
+    description = "Print constants with more than N elements without their data."
+  )
+  private long elideOver = -1;
+
+  @Option(names = "--print-debuginfo", description = "Print node locations.")
+  private boolean debugInfo;
+
+  @Option(
+    names = "--verify-diagnostics",
+    description = "Check diagnostics against expected-error comments in the input."
+  )
+  private boolean verifyDiagnostics;
+
+  @Option(names = "-o", paramLabel = "FILE", description = "Write the result to FILE.")
+  private Path output;
+
+  @Override
+  public Integer call() {
+    String text = InputFiles.readText(input, main.in);
+    String name = input.equals("-") ? "<stdin>" : input;
+    PrintOptions print = PrintOptions.DEFAULT.withDebugInfo(debugInfo).withElideOver(elideOver);
+    PassManager pm = PassManager.parse(
+      passes,
+      new PassManager.Options(
+        verifyEach,
+        printIrAfterAll,
+        printIrAfter,
+        timePasses,
+        rewriteStats,
+        print
+      )
+    );
+    Module module;
+    try {
+      module = ModuleParser.parse(text, name);
+      Verifier.check(module);
+      pm.run(module, main.err);
+    } catch (DiagnosticException e) {
+      return failed(name, text, e.diagnostics());
+    }
+    if (verifyDiagnostics) {
+      return failed(name, text, List.of());
+    }
+    String result = Printer.print(module, print);
+    if (output != null) {
+      OutputFiles.write(output, result);
+    } else {
+      main.out.print(result);
+    }
+    return Main.OK;
+  }
+
+  private int failed(String name, String text, List<Diagnostic> diagnostics) {
+    if (verifyDiagnostics) {
+      List<String> problems = new DiagnosticVerifier(name, text).check(diagnostics);
+      problems.forEach(main.err::println);
+      return problems.isEmpty() ? Main.OK : Main.INTERNAL_ERROR;
+    }
+    main.err.print(new DiagnosticRenderer(name).withSource(name, text).render(diagnostics));
+    return Main.BAD_INPUT;
+  }
+}

@@ -1,0 +1,16 @@
+package dev.kiln.ir.op;
+
+/** {@code y = |x|}. Output shape equals the input shape. ONNX {@code Abs}. */
+public record Abs() implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.abs");
+
+  @Override
+  public double apply(double x) {
+    return Math.abs(x);
+  }
+
+  @Override
+  public boolean acceptsIntegers() {
+    return true;
+  }
+}

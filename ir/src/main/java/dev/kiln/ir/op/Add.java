@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code z = a + b}. Broadcasting; ONNX {@code Add}. */
+public record Add() implements BinaryOp, Commutative {
+  public static final OpSpec SPEC = BinaryOp.spec("nn.add");
+
+  @Override
+  public double apply(double a, double b) {
+    return a + b;
+  }
+}

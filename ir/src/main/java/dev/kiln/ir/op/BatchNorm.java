@@ -1,0 +1,43 @@
+package dev.kiln.ir.op;
+
+import dev.kiln.ir.Dim;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Inference-mode batch normalization over axis 1: {@code y = (x - mean[c]) / sqrt(var[c] +
+ * epsilon) * scale[c] + bias[c]}. {@code x: [N, C, ...]}; scale, bias, mean, var: {@code [C]}.
+ * Output shape equals the input shape. ONNX {@code BatchNormalization} (training outputs dropped by
+ * the frontend).
+ */
+public record BatchNorm(double epsilon) implements Op {
+  public static final OpSpec SPEC = OpSpec.of(
+    "nn.batch_norm",
+    List.of("x", "scale", "bias", "mean", "var"),
+    List.of("y")
+  ).withDefaults(Map.of("epsilon", 1e-5));
+
+  @Override
+  public List<TensorType> inferTypes(InferContext ctx) {
+    TensorType x = ctx.operand(0);
+    Shapes.requireFloat(x, "batch_norm input");
+    OpError.check(x.rank() >= 2, "input must have rank >= 2 (N, C, ...), got %s", x);
+    Dim c = x.shape().dim(1);
+    String[] names = { "scale", "bias", "mean", "var" };
+    for (int i = 1; i < 5; i++) {
+      TensorType p = ctx.operand(i);
+      OpError.check(p.rank() == 1, "%s must be 1-D, got %s", names[i - 1], p);
+      Dim pc = p.shape().dim(0);
+      OpError.check(
+        !c.isKnown() || !pc.isKnown() || c.size() == pc.size(),
+        "%s length (%s) must equal channels (%s)",
+        names[i - 1],
+        pc,
+        c
+      );
+    }
+    OpError.check(epsilon >= 0, "epsilon must not be negative, got %s", epsilon);
+    return List.of(x);
+  }
+}

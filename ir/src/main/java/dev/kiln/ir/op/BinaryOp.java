@@ -1,0 +1,61 @@
+package dev.kiln.ir.op;
+
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.Tensor;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The elementwise binary family with NumPy broadcasting: {@code z[i] = f(a[i'], b[i''])}. Both
+ * operands share an element type; the output shape is {@link Shapes#broadcast} of the two.
+ */
+public sealed interface BinaryOp extends Op, Elementwise permits Add, Sub, Mul, Div, Pow, Max, Min {
+  /** The scalar function, evaluated in double precision. */
+  double apply(double a, double b);
+
+  @Override
+  default List<TensorType> inferTypes(InferContext ctx) {
+    TensorType a = ctx.operand(0);
+    TensorType b = ctx.operand(1);
+    OpError.check(
+      a.elementType() == b.elementType(),
+      "operand element types differ: %s vs %s",
+      a.elementType(),
+      b.elementType()
+    );
+    OpError.check(!a.elementType().isBool(), "%s is not defined on bool", name());
+    return List.of(new TensorType(a.elementType(), Shapes.broadcast(a.shape(), b.shape())));
+  }
+
+  @Override
+  default Optional<List<Tensor>> fold(List<Tensor> operands) {
+    Tensor a = operands.get(0);
+    Tensor b = operands.get(1);
+    Shape out = Shapes.broadcast(a.shape(), b.shape());
+    TensorType type = new TensorType(a.elementType(), out);
+    Tensor.Builder r = new Tensor.Builder(type);
+    long[] sa = a.shape().sizes();
+    long[] sb = b.shape().sizes();
+    long[] so = out.sizes();
+    long[] idx = new long[so.length];
+    boolean integer = !a.elementType().isFloat();
+    for (long i = 0; i < r.size(); i++) {
+      double x = a.getDouble(Broadcast.flatIndex(idx, so, sa));
+      double y = b.getDouble(Broadcast.flatIndex(idx, so, sb));
+      double z = apply(x, y);
+      if (integer) {
+        r.setLong(i, (long) z);
+      } else {
+        r.setDouble(i, z);
+      }
+      Broadcast.increment(idx, so);
+    }
+    return Optional.of(List.of(r.build()));
+  }
+
+  /** The spec every binary op shares: {@code z = name(a, b)}. */
+  static OpSpec spec(String name) {
+    return OpSpec.of(name, List.of("a", "b"), List.of("z"));
+  }
+}

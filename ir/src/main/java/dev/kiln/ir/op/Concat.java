@@ -1,0 +1,57 @@
+package dev.kiln.ir.op;
+
+import dev.kiln.ir.Dim;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Joins tensors along {@code axis}: all inputs share rank and element type and agree on every other
+ * dimension; the output extent along {@code axis} is the sum of the inputs'. ONNX {@code Concat}.
+ */
+public record Concat(long axis) implements Op {
+  public static final OpSpec SPEC = OpSpec.of("nn.concat", List.of("inputs..."), List.of("y"));
+
+  @Override
+  public List<TensorType> inferTypes(InferContext ctx) {
+    List<TensorType> in = ctx.operands();
+    OpError.check(!in.isEmpty(), "concat needs at least one input");
+    TensorType first = in.getFirst();
+    Shapes.sameElementType(in);
+    int rank = first.rank();
+    int a = Shapes.axis(axis, rank);
+    List<Dim> out = new ArrayList<>(first.shape().dims());
+    long sum = 0;
+    boolean known = true;
+    for (TensorType t : in) {
+      OpError.check(t.rank() == rank, "inputs must share rank %d, got %s", rank, t);
+      for (int d = 0; d < rank; d++) {
+        if (d == a) {
+          continue;
+        }
+        Dim x = out.get(d);
+        Dim y = t.shape().dim(d);
+        OpError.check(
+          !x.isKnown() || !y.isKnown() || x.size() == y.size(),
+          "inputs differ in dimension %d (%s vs %s) off the concat axis %d",
+          d,
+          x,
+          y,
+          a
+        );
+        if (!x.isKnown() && y.isKnown()) {
+          out.set(d, y);
+        }
+      }
+      Dim ad = t.shape().dim(a);
+      if (ad.isKnown()) {
+        sum = Math.addExact(sum, ad.size());
+      } else {
+        known = false;
+      }
+    }
+    out.set(a, known ? Dim.of(sum) : Dim.UNKNOWN);
+    return List.of(first.withShape(new Shape(out)));
+  }
+}

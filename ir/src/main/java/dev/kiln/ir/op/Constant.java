@@ -1,0 +1,25 @@
+package dev.kiln.ir.op;
+
+import dev.kiln.ir.Tensor;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A compile-time tensor: {@code %w = nn.constant {value = dense<...> : tensor<...>}}. Large values
+ * print as {@code resource<name>} with their bytes in the module's resource section. ONNX {@code
+ * Constant} and initializers.
+ */
+public record Constant(Tensor value) implements Op {
+  public static final OpSpec SPEC = OpSpec.of("nn.constant", List.of(), List.of("y"));
+
+  @Override
+  public List<TensorType> inferTypes(InferContext ctx) {
+    return List.of(value.type());
+  }
+
+  @Override
+  public Optional<List<Tensor>> fold(List<Tensor> operands) {
+    return value.hasData() ? Optional.of(List.of(value)) : Optional.empty();
+  }
+}

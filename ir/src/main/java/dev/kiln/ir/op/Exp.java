@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code y = e^x}. Output shape equals the input shape. ONNX {@code Exp}. */
+public record Exp() implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.exp");
+
+  @Override
+  public double apply(double x) {
+    return Math.exp(x);
+  }
+}

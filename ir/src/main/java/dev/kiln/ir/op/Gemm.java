@@ -1,0 +1,46 @@
+package dev.kiln.ir.op;
+
+import dev.kiln.ir.Dim;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * General matrix multiply: {@code y = alpha * op(a) * op(b) + beta * c}, where {@code op}
+ * transposes when {@code transA}/{@code transB} is set. {@code op(a): [M, K]}, {@code op(b): [K,
+ * N]}, optional {@code c} broadcastable to {@code [M, N]}; output {@code [M, N]}. ONNX {@code Gemm}.
+ */
+public record Gemm(double alpha, double beta, boolean transA, boolean transB) implements Op {
+  public static final OpSpec SPEC = OpSpec.of(
+    "nn.gemm",
+    List.of("a", "b", "c?"),
+    List.of("y")
+  ).withDefaults(Map.of("alpha", 1.0, "beta", 1.0, "transA", false, "transB", false));
+
+  @Override
+  public List<TensorType> inferTypes(InferContext ctx) {
+    TensorType a = ctx.operand(0);
+    TensorType b = ctx.operand(1);
+    OpError.check(a.rank() == 2 && b.rank() == 2, "operands must be 2-D, got %s and %s", a, b);
+    OpError.check(a.elementType() == b.elementType(), "operand types differ: %s vs %s", a, b);
+    Dim m = a.shape().dim(transA ? 1 : 0);
+    Dim ka = a.shape().dim(transA ? 0 : 1);
+    Dim kb = b.shape().dim(transB ? 1 : 0);
+    Dim n = b.shape().dim(transB ? 0 : 1);
+    OpError.check(
+      !ka.isKnown() || !kb.isKnown() || ka.size() == kb.size(),
+      "inner dimensions differ: op(a) has K = %s, op(b) has K = %s",
+      ka,
+      kb
+    );
+    Shape out = new Shape(List.of(m, n));
+    if (ctx.operands().size() > 2) {
+      TensorType c = ctx.operand(2);
+      OpError.check(c.elementType() == a.elementType(), "c type %s differs from %s", c, a);
+      Shape bc = Shapes.broadcast(out, c.shape());
+      OpError.check(bc.rank() == 2, "c %s does not broadcast to [M, N]", c);
+    }
+    return List.of(new TensorType(a.elementType(), out));
+  }
+}

@@ -1,0 +1,27 @@
+package dev.kiln.ir.op;
+
+import dev.kiln.ir.Dim;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Mean over all spatial axes: {@code [N, C, D1..Dk] -> [N, C, 1..1]}. ONNX {@code
+ * GlobalAveragePool}.
+ */
+public record GlobalAveragePool() implements Op {
+  public static final OpSpec SPEC = OpSpec.of("nn.global_average_pool", List.of("x"), List.of("y"));
+
+  @Override
+  public List<TensorType> inferTypes(InferContext ctx) {
+    TensorType x = ctx.operand(0);
+    Shapes.requireFloat(x, "global_average_pool input");
+    OpError.check(x.rank() >= 3, "input must have rank >= 3 (N, C, spatial...), got %s", x);
+    List<Dim> out = new ArrayList<>(x.shape().dims().subList(0, 2));
+    for (int i = 2; i < x.rank(); i++) {
+      out.add(Dim.of(1));
+    }
+    return List.of(x.withShape(new Shape(out)));
+  }
+}

@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code z = max(a, b)}; NaN propagates. Broadcasting; ONNX {@code Max}. */
+public record Max() implements BinaryOp, Commutative {
+  public static final OpSpec SPEC = BinaryOp.spec("nn.max");
+
+  @Override
+  public double apply(double a, double b) {
+    return Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.max(a, b);
+  }
+}

@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code z = min(a, b)}; NaN propagates. Broadcasting; ONNX {@code Min}. */
+public record Min() implements BinaryOp, Commutative {
+  public static final OpSpec SPEC = BinaryOp.spec("nn.min");
+
+  @Override
+  public double apply(double a, double b) {
+    return Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.min(a, b);
+  }
+}

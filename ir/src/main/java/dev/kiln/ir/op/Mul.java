@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code z = a * b}. Broadcasting; ONNX {@code Mul}. */
+public record Mul() implements BinaryOp, Commutative {
+  public static final OpSpec SPEC = BinaryOp.spec("nn.mul");
+
+  @Override
+  public double apply(double a, double b) {
+    return a * b;
+  }
+}

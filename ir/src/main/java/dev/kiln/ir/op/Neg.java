@@ -1,0 +1,16 @@
+package dev.kiln.ir.op;
+
+/** {@code y = -x}. Output shape equals the input shape. ONNX {@code Neg}. */
+public record Neg() implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.neg");
+
+  @Override
+  public double apply(double x) {
+    return -x;
+  }
+
+  @Override
+  public boolean acceptsIntegers() {
+    return true;
+  }
+}

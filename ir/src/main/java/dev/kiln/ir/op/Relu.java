@@ -1,0 +1,16 @@
+package dev.kiln.ir.op;
+
+/** {@code y = max(x, 0)}; NaN propagates. Output shape equals the input shape. ONNX {@code Relu}. */
+public record Relu() implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.relu");
+
+  @Override
+  public double apply(double x) {
+    return Double.isNaN(x) ? x : Math.max(x, 0);
+  }
+
+  @Override
+  public boolean acceptsIntegers() {
+    return true;
+  }
+}

@@ -1,0 +1,27 @@
+package dev.kiln.ir.op;
+
+import dev.kiln.ir.TensorType;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code y = exp(x - max) / sum(exp(x - max))} along the single axis {@code axis}; output shape
+ * equals the input shape. ONNX {@code Softmax} from opset 13 (earlier opsets' flatten-to-2-D
+ * semantics are rewritten by the frontend).
+ */
+public record Softmax(long axis) implements Op {
+  public static final OpSpec SPEC = OpSpec.of(
+    "nn.softmax",
+    List.of("x"),
+    List.of("y")
+  ).withDefaults(Map.of("axis", -1L));
+
+  @Override
+  public List<TensorType> inferTypes(InferContext ctx) {
+    TensorType x = ctx.operand(0);
+    Shapes.requireFloat(x, "softmax input");
+    OpError.check(x.rank() >= 1, "softmax input must have rank >= 1");
+    Shapes.axis(axis, x.rank());
+    return List.of(x);
+  }
+}

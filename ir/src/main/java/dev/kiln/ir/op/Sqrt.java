@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code y = sqrt(x)}; NaN below zero. Output shape equals the input shape. ONNX {@code Sqrt}. */
+public record Sqrt() implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.sqrt");
+
+  @Override
+  public double apply(double x) {
+    return Math.sqrt(x);
+  }
+}

@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code z = a - b}. Broadcasting; ONNX {@code Sub}. */
+public record Sub() implements BinaryOp {
+  public static final OpSpec SPEC = BinaryOp.spec("nn.sub");
+
+  @Override
+  public double apply(double a, double b) {
+    return a - b;
+  }
+}

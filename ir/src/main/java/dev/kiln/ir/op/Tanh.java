@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code y = tanh x}. Output shape equals the input shape. ONNX {@code Tanh}. */
+public record Tanh() implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.tanh");
+
+  @Override
+  public double apply(double x) {
+    return Math.tanh(x);
+  }
+}

@@ -1,0 +1,50 @@
+package dev.kiln.ir.op;
+
+import dev.kiln.ir.Tensor;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The elementwise unary family: {@code y[i] = f(x[i])}, output type equal to the input type. Each
+ * member gives its scalar semantics in {@link #apply(double)}, which the interpreter and folding
+ * use directly.
+ */
+public sealed interface UnaryOp
+  extends Op, Elementwise
+  permits Abs, Neg, Exp, Log, Sqrt, Relu, Sigmoid, Tanh {
+  /** The scalar function, evaluated in double precision. */
+  double apply(double x);
+
+  /** Whether the op is defined on integer element types as well as floats. */
+  default boolean acceptsIntegers() {
+    return false;
+  }
+
+  @Override
+  default List<TensorType> inferTypes(InferContext ctx) {
+    TensorType x = ctx.operand(0);
+    OpError.check(
+      x.elementType().isFloat() || (acceptsIntegers() && x.elementType().isInteger()),
+      "%s is not defined on element type %s",
+      name(),
+      x.elementType()
+    );
+    return List.of(x);
+  }
+
+  @Override
+  default Optional<List<Tensor>> fold(List<Tensor> operands) {
+    Tensor x = operands.getFirst();
+    Tensor.Builder b = new Tensor.Builder(x.type());
+    for (long i = 0; i < x.size(); i++) {
+      b.setDouble(i, apply(x.getDouble(i)));
+    }
+    return Optional.of(List.of(b.build()));
+  }
+
+  /** The spec every unary op shares: {@code y = name(x)}. */
+  static OpSpec spec(String name) {
+    return OpSpec.of(name, List.of("x"), List.of("y"));
+  }
+}

@@ -28,20 +28,20 @@ public final class InputFiles {
       } else {
         Path p = Path.of(name);
         if (Files.isDirectory(p)) {
-          throw DiagnosticException.error(Location.UNKNOWN, name + ": is a directory");
+          throw DiagnosticException.error(Location.UNKNOWN, "is a directory");
         }
         if (Files.size(p) > MAX_TEXT_BYTES) {
           throw DiagnosticException.error(
             Location.UNKNOWN,
-            name + ": larger than " + MAX_TEXT_BYTES + " bytes"
+            "larger than " + MAX_TEXT_BYTES + " bytes"
           );
         }
         bytes = Files.readAllBytes(p);
       }
     } catch (NoSuchFileException e) {
-      throw DiagnosticException.error(Location.UNKNOWN, name + ": no such file");
+      throw DiagnosticException.error(Location.UNKNOWN, "no such file");
     } catch (IOException e) {
-      throw DiagnosticException.error(Location.UNKNOWN, name + ": cannot read: " + e.getMessage());
+      throw DiagnosticException.error(Location.UNKNOWN, "cannot read: " + e.getMessage());
     }
     try {
       return StandardCharsets.UTF_8.newDecoder()
@@ -50,7 +50,7 @@ public final class InputFiles {
         .decode(java.nio.ByteBuffer.wrap(bytes))
         .toString();
     } catch (CharacterCodingException e) {
-      throw DiagnosticException.error(Location.UNKNOWN, name + ": not UTF-8 text");
+      throw DiagnosticException.error(Location.UNKNOWN, "not UTF-8 text");
     }
   }
 }

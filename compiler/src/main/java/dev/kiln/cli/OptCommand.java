@@ -82,22 +82,23 @@ final class OptCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String text = InputFiles.readText(input, main.in);
     String name = input.equals("-") ? "<stdin>" : input;
+    String text = "";
     PrintOptions print = PrintOptions.DEFAULT.withDebugInfo(debugInfo).withElideOver(elideOver);
-    PassManager pm = PassManager.parse(
-      passes,
-      new PassManager.Options(
-        verifyEach,
-        printIrAfterAll,
-        printIrAfter,
-        timePasses,
-        rewriteStats,
-        print
-      )
-    );
     Module module;
     try {
+      text = InputFiles.readText(input, main.in);
+      PassManager pm = PassManager.parse(
+        passes,
+        new PassManager.Options(
+          verifyEach,
+          printIrAfterAll,
+          printIrAfter,
+          timePasses,
+          rewriteStats,
+          print
+        )
+      );
       module = ModuleParser.parse(text, name);
       Verifier.check(module);
       pm.run(module, main.err);

@@ -66,7 +66,7 @@ class MainTest {
   void missing_file_is_one_line_error_2() {
     Run r = kiln("", "opt", "/nonexistent/model.kir");
     assertEquals(Main.BAD_INPUT, r.status());
-    assertEquals("kiln: error: /nonexistent/model.kir: no such file\n", r.err());
+    assertEquals("/nonexistent/model.kir: no such file\n", r.err());
   }
 
   @Test
@@ -107,6 +107,6 @@ class MainTest {
   void unknown_pass_lists_known_ones() {
     Run r = kiln(GOOD, "opt", "-", "--passes", "dce,frob");
     assertEquals(Main.BAD_INPUT, r.status());
-    assertEquals("kiln: error: unknown pass frob (known: dce, cse)\n", r.err());
+    assertEquals("<stdin>: unknown pass frob (known: dce, cse)\n", r.err());
   }
 }

@@ -53,24 +53,9 @@ public final class Builder {
     List<TensorType> declared,
     Location loc
   ) {
-    OpSpec spec = op.spec();
-    if (operands.size() < spec.minOperands() || operands.size() > spec.maxOperands()) {
-      throw DiagnosticException.error(
-        loc,
-        op.name() +
-        " takes " +
-        arity(spec) +
-        " operand" +
-        (spec.maxOperands() == 1 ? "" : "s") +
-        ", got " +
-        operands.size()
-      );
-    }
-    if (regions.size() != spec.regions()) {
-      throw DiagnosticException.error(
-        loc,
-        op.name() + " takes " + spec.regions() + " regions, got " + regions.size()
-      );
+    String arity = arityError(op, operands.size(), regions.size());
+    if (arity != null) {
+      throw DiagnosticException.error(loc, arity);
     }
     List<TensorType> in = operands.stream().map(Value::type).toList();
     List<TensorType> types;
@@ -127,6 +112,26 @@ public final class Builder {
       out.add(dec);
     }
     return out;
+  }
+
+  /** The message for a node of {@code op} with these counts, or null when the spec allows them. */
+  static String arityError(Op op, int operands, int regions) {
+    OpSpec spec = op.spec();
+    if (operands < spec.minOperands() || operands > spec.maxOperands()) {
+      return (
+        op.name() +
+        " takes " +
+        arity(spec) +
+        " operand" +
+        (spec.maxOperands() == 1 ? "" : "s") +
+        ", got " +
+        operands
+      );
+    }
+    if (regions != spec.regions()) {
+      return op.name() + " takes " + spec.regions() + " regions, got " + regions;
+    }
+    return null;
   }
 
   private static String arity(OpSpec spec) {

@@ -6,8 +6,10 @@ import java.util.Map;
 
 /**
  * Renders diagnostics as {@code file:line:col: error: message}, followed, when the source text of
- * the file is known, by the offending line and a caret under the column. A location without a file
- * position renders as {@code name: error: message} using the source node names.
+ * the file is known, by the offending line and a caret under the column. An error without a file
+ * position renders as one line {@code file: message} (with {@code node "name": } when the location
+ * names a source node), the form model-level errors take: {@code model.onnx: node "conv1" (Conv):
+ * input channels (3) must equal weight in-channels (2) * group (1)}.
  */
 public final class DiagnosticRenderer {
 
@@ -50,7 +52,10 @@ public final class DiagnosticRenderer {
     } else {
       b.append(defaultFile);
     }
-    b.append(": ").append(severity).append(": ");
+    b.append(": ");
+    if (pos != null || !severity.equals("error")) {
+      b.append(severity).append(": ");
+    }
     if (pos == null && !names.isEmpty()) {
       b.append("node ").append(Printing.quote(names.getFirst())).append(": ");
     }

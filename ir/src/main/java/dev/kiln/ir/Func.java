@@ -11,7 +11,7 @@ public final class Func {
 
   private final String name;
   private final Region body = new Region();
-  private final List<TensorType> resultTypes;
+  private List<TensorType> resultTypes;
   private Location location;
 
   public Func(String name, List<TensorType> resultTypes, Location location) {
@@ -39,6 +39,11 @@ public final class Func {
 
   public List<TensorType> resultTypes() {
     return resultTypes;
+  }
+
+  /** Changes the declared result types, for importers that learn them after building the body. */
+  public void setResultTypes(List<TensorType> types) {
+    this.resultTypes = List.copyOf(types);
   }
 
   public Location location() {

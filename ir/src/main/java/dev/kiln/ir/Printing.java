@@ -50,9 +50,17 @@ public final class Printing {
     return b.toString();
   }
 
-  /** True when {@code s} can be printed bare as an identifier: {@code [A-Za-z_][A-Za-z0-9_.]*}. */
+  /**
+   * True when {@code s} can be printed bare as an identifier: {@code [A-Za-z_][A-Za-z0-9_.]*}, but
+   * not {@code nan} or {@code inf}, which lex as floats.
+   */
   public static boolean isIdentifier(String s) {
-    if (s.isEmpty() || !(Character.isLetter(s.charAt(0)) || s.charAt(0) == '_')) {
+    if (
+      s.isEmpty() ||
+      s.equals("nan") ||
+      s.equals("inf") ||
+      !(Character.isLetter(s.charAt(0)) || s.charAt(0) == '_')
+    ) {
       return false;
     }
     for (int i = 0; i < s.length(); i++) {

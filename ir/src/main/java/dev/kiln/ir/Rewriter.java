@@ -90,21 +90,7 @@ public final class Rewriter {
       }
     }
     for (Region r : node.regions()) {
-      List<Node> nested = r.block().mutableNodes();
-      for (int i = nested.size() - 1; i >= 0; i--) {
-        Node inner = nested.get(i);
-        for (OpResult res : inner.results()) {
-          for (Use u : new ArrayList<>(res.uses())) {
-            u.user().dropOperands();
-          }
-        }
-      }
-      for (int i = nested.size() - 1; i >= 0; i--) {
-        Node inner = nested.get(i);
-        inner.dropOperands();
-        inner.setParent(null);
-      }
-      nested.clear();
+      detach(r.block());
     }
     node.dropOperands();
     Block b = node.parent();
@@ -113,6 +99,20 @@ public final class Rewriter {
       node.setParent(null);
     }
     changed = true;
+  }
+
+  /** Drops every operand inside {@code b} and its nested regions, innermost last node first. */
+  private static void detach(Block b) {
+    List<Node> nested = b.mutableNodes();
+    for (int i = nested.size() - 1; i >= 0; i--) {
+      Node inner = nested.get(i);
+      for (Region r : inner.regions()) {
+        detach(r.block());
+      }
+      inner.dropOperands();
+      inner.setParent(null);
+    }
+    nested.clear();
   }
 
   /** Sets operand {@code index} of {@code node}. */

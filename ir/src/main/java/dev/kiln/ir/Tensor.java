@@ -1,6 +1,7 @@
 package dev.kiln.ir;
 
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -240,22 +241,27 @@ public final class Tensor {
   /** Element encoding and decoding on little-endian byte arrays. */
   static final class Elements {
 
+    private static final VarHandle I16 = view(short[].class);
+    private static final VarHandle I32 = view(int[].class);
+    private static final VarHandle I64 = view(long[].class);
+    private static final VarHandle F32 = view(float[].class);
+    private static final VarHandle F64 = view(double[].class);
+
     private Elements() {}
 
-    private static ByteBuffer le(byte[] d) {
-      return ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN);
+    private static VarHandle view(Class<?> arrayClass) {
+      return MethodHandles.byteArrayViewVarHandle(arrayClass, ByteOrder.LITTLE_ENDIAN);
     }
 
     static double getDouble(byte[] d, ElementType e, long index) {
       int i = Math.toIntExact(index);
-      ByteBuffer b = le(d);
       return switch (e) {
-        case F16 -> Float.float16ToFloat(b.getShort(i * 2));
-        case BF16 -> Float.intBitsToFloat((b.getShort(i * 2) & 0xffff) << 16);
-        case F32 -> b.getFloat(i * 4);
-        case F64 -> b.getDouble(i * 8);
+        case F16 -> Float.float16ToFloat((short) I16.get(d, i * 2));
+        case BF16 -> Float.intBitsToFloat(((short) I16.get(d, i * 2) & 0xffff) << 16);
+        case F32 -> (float) F32.get(d, i * 4);
+        case F64 -> (double) F64.get(d, i * 8);
         case U64 -> {
-          long v = b.getLong(i * 8);
+          long v = (long) I64.get(d, i * 8);
           yield v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
         }
         default -> getLong(d, e, index);
@@ -264,41 +270,38 @@ public final class Tensor {
 
     static long getLong(byte[] d, ElementType e, long index) {
       int i = Math.toIntExact(index);
-      ByteBuffer b = le(d);
       return switch (e) {
-        case I8 -> b.get(i);
-        case U8, BOOL -> b.get(i) & 0xff;
-        case I16 -> b.getShort(i * 2);
-        case U16 -> b.getShort(i * 2) & 0xffff;
-        case I32 -> b.getInt(i * 4);
-        case U32 -> b.getInt(i * 4) & 0xffffffffL;
-        case I64, U64 -> b.getLong(i * 8);
+        case I8 -> d[i];
+        case U8, BOOL -> d[i] & 0xff;
+        case I16 -> (short) I16.get(d, i * 2);
+        case U16 -> (short) I16.get(d, i * 2) & 0xffff;
+        case I32 -> (int) I32.get(d, i * 4);
+        case U32 -> (int) I32.get(d, i * 4) & 0xffffffffL;
+        case I64, U64 -> (long) I64.get(d, i * 8);
         case F16, BF16, F32, F64 -> (long) getDouble(d, e, index);
       };
     }
 
     static void setDouble(byte[] d, ElementType e, long index, double v) {
       int i = Math.toIntExact(index);
-      ByteBuffer b = le(d);
       switch (e) {
-        case F16 -> b.putShort(i * 2, Float.floatToFloat16((float) v));
-        case BF16 -> b.putShort(i * 2, toBfloat16((float) v));
-        case F32 -> b.putFloat(i * 4, (float) v);
-        case F64 -> b.putDouble(i * 8, v);
-        case BOOL -> b.put(i, (byte) (v != 0 ? 1 : 0));
+        case F16 -> I16.set(d, i * 2, Float.floatToFloat16((float) v));
+        case BF16 -> I16.set(d, i * 2, toBfloat16((float) v));
+        case F32 -> F32.set(d, i * 4, (float) v);
+        case F64 -> F64.set(d, i * 8, v);
+        case BOOL -> d[i] = (byte) (v != 0 ? 1 : 0);
         default -> setLong(d, e, index, (long) v);
       }
     }
 
     static void setLong(byte[] d, ElementType e, long index, long v) {
       int i = Math.toIntExact(index);
-      ByteBuffer b = le(d);
       switch (e) {
-        case I8, U8 -> b.put(i, (byte) v);
-        case BOOL -> b.put(i, (byte) (v != 0 ? 1 : 0));
-        case I16, U16 -> b.putShort(i * 2, (short) v);
-        case I32, U32 -> b.putInt(i * 4, (int) v);
-        case I64, U64 -> b.putLong(i * 8, v);
+        case I8, U8 -> d[i] = (byte) v;
+        case BOOL -> d[i] = (byte) (v != 0 ? 1 : 0);
+        case I16, U16 -> I16.set(d, i * 2, (short) v);
+        case I32, U32 -> I32.set(d, i * 4, (int) v);
+        case I64, U64 -> I64.set(d, i * 8, v);
         case F16, BF16, F32, F64 -> setDouble(d, e, index, v);
       }
     }

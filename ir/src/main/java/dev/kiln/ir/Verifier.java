@@ -113,8 +113,15 @@ public final class Verifier {
       }
       block(r.block(), visible, n.location());
     }
+    String arity = Builder.arityError(op, n.numOperands(), n.regions().size());
+    if (arity != null) {
+      error(n.location(), arity);
+    }
     List<TensorType> in = n.operands().stream().map(Value::type).toList();
     try {
+      if (arity != null) {
+        throw new OpError(arity);
+      }
       List<TensorType> inferred = op.inferTypes(new Op.InferContext(in, n.regions()));
       if (inferred.size() != n.results().size()) {
         error(
@@ -139,7 +146,9 @@ public final class Verifier {
       }
       op.verify(n);
     } catch (OpError | ArithmeticException e) {
-      error(n.location(), op.name() + ": " + e.getMessage());
+      if (arity == null) {
+        error(n.location(), op.name() + ": " + e.getMessage());
+      }
     }
     for (OpResult r : n.results()) {
       if (r.owner() != n) {

@@ -66,7 +66,7 @@ ident
   | 'unknown' | 'elided'
   ;
 
-TENSOR_TYPE : 'tensor<' ~[>\r\n]* '>' ;
+TENSOR_TYPE : 'tensor<' ('"' (~["\\\r\n] | '\\' .)* '"' | ~[>"\r\n])* '>' ;
 FLOAT
   : '-'? DIGIT+ '.' DIGIT* EXPONENT?
   | '-'? DIGIT+ EXPONENT

@@ -4,7 +4,6 @@ import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The elementwise binary family with NumPy broadcasting: {@code z[i] = f(a[i'], b[i''])}. Both
@@ -29,7 +28,7 @@ public sealed interface BinaryOp extends Op, Elementwise permits Add, Sub, Mul, 
   }
 
   @Override
-  default Optional<List<Tensor>> fold(List<Tensor> operands) {
+  default List<Tensor> evaluate(EvalContext ctx, List<Tensor> operands) {
     Tensor a = operands.get(0);
     Tensor b = operands.get(1);
     Shape out = Shapes.broadcast(a.shape(), b.shape());
@@ -51,7 +50,7 @@ public sealed interface BinaryOp extends Op, Elementwise permits Add, Sub, Mul, 
       }
       Broadcast.increment(idx, so);
     }
-    return Optional.of(List.of(r.build()));
+    return List.of(r.build());
   }
 
   /** The spec every binary op shares: {@code z = name(a, b)}. */

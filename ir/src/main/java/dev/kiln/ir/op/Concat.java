@@ -20,6 +20,7 @@ public record Concat(long axis) implements Op {
     TensorType first = in.getFirst();
     Shapes.sameElementType(in);
     int rank = first.rank();
+    OpError.check(rank >= 1, "inputs must have rank >= 1, got %s", first);
     int a = Shapes.axis(axis, rank);
     List<Dim> out = new ArrayList<>(first.shape().dims());
     long sum = 0;

@@ -3,7 +3,6 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A compile-time tensor: {@code %w = nn.constant {value = dense<...> : tensor<...>}}. Large values
@@ -19,7 +18,12 @@ public record Constant(Tensor value) implements Op {
   }
 
   @Override
-  public Optional<List<Tensor>> fold(List<Tensor> operands) {
-    return value.hasData() ? Optional.of(List.of(value)) : Optional.empty();
+  public List<Tensor> evaluate(EvalContext ctx, List<Tensor> operands) {
+    if (!value.hasData()) {
+      throw new UnsupportedOperationException(
+        "constant " + value.elidedName() + " was elided and has no data"
+      );
+    }
+    return List.of(value);
   }
 }

@@ -39,7 +39,12 @@ public record Gemm(double alpha, double beta, boolean transA, boolean transB) im
       TensorType c = ctx.operand(2);
       OpError.check(c.elementType() == a.elementType(), "c type %s differs from %s", c, a);
       Shape bc = Shapes.broadcast(out, c.shape());
-      OpError.check(bc.rank() == 2, "c %s does not broadcast to [M, N]", c);
+      OpError.check(
+        bc.rank() == 2 && bc.dim(0).equals(m) && bc.dim(1).equals(n),
+        "c %s does not broadcast to [M, N] = %s",
+        c,
+        Shapes.dims(out)
+      );
     }
     return List.of(new TensorType(a.elementType(), out));
   }

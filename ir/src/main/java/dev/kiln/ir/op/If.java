@@ -43,6 +43,11 @@ public record If() implements Op {
   }
 
   @Override
+  public List<dev.kiln.ir.Tensor> evaluate(EvalContext ctx, List<dev.kiln.ir.Tensor> operands) {
+    return ctx.runRegion(operands.getFirst().getLong(0) != 0 ? 0 : 1, List.of());
+  }
+
+  @Override
   public void verify(Node node) {
     for (Region r : node.regions()) {
       OpError.check(r.block().arguments().isEmpty(), "nn.if regions take no arguments");

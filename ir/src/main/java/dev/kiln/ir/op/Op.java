@@ -5,7 +5,6 @@ import dev.kiln.ir.Region;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * An operation of Kiln's core op set. Each op is one record in this package whose components are
@@ -48,9 +47,22 @@ public sealed interface Op
   /** Checks beyond type inference (for example region signatures); throws {@link OpError}. */
   default void verify(Node node) {}
 
-  /** The results when every operand is a known constant, or empty when this op does not fold. */
-  default Optional<List<Tensor>> fold(List<Tensor> operands) {
-    return Optional.empty();
+  /** What evaluation needs besides operand values: the node's regions, and a way to run them. */
+  interface EvalContext {
+    /** The number of regions of the node being evaluated. */
+    int numRegions();
+
+    /** Runs region {@code index} with {@code arguments} bound to its block arguments. */
+    List<Tensor> runRegion(int index, List<Tensor> arguments);
+  }
+
+  /**
+   * Reference semantics: the results of this op on concrete operand values, computed in double
+   * precision for floats and exactly for integers. The interpreter and constant folding call this;
+   * an op without reference semantics says so with an {@link UnsupportedOperationException}.
+   */
+  default List<Tensor> evaluate(EvalContext ctx, List<Tensor> operands) {
+    throw new UnsupportedOperationException("the interpreter has no semantics for " + name());
   }
 
   /** The textual name, for example {@code nn.batch_norm}. */

@@ -23,6 +23,12 @@ public record Reshape(List<Long> shape) implements Op {
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {
     TensorType x = ctx.operand(0);
+    OpError.check(
+      shape.size() <= Shape.MAX_RANK,
+      "rank %d exceeds %d",
+      shape.size(),
+      Shape.MAX_RANK
+    );
     int inferred = -1;
     long known = 1;
     for (int i = 0; i < shape.size(); i++) {

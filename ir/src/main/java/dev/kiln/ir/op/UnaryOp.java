@@ -3,7 +3,6 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The elementwise unary family: {@code y[i] = f(x[i])}, output type equal to the input type. Each
@@ -34,13 +33,13 @@ public sealed interface UnaryOp
   }
 
   @Override
-  default Optional<List<Tensor>> fold(List<Tensor> operands) {
+  default List<Tensor> evaluate(EvalContext ctx, List<Tensor> operands) {
     Tensor x = operands.getFirst();
     Tensor.Builder b = new Tensor.Builder(x.type());
     for (long i = 0; i < x.size(); i++) {
       b.setDouble(i, apply(x.getDouble(i)));
     }
-    return Optional.of(List.of(b.build()));
+    return List.of(b.build());
   }
 
   /** The spec every unary op shares: {@code y = name(x)}. */

@@ -12,13 +12,24 @@ final class Dense {
   private Dense() {}
 
   static String literal(Tensor t) {
-    if (t.size() > 0 && (t.shape().rank() == 0 || (t.size() > 1 && t.isSplat()))) {
+    if (t.size() > 0 && (t.shape().rank() == 0 || (t.size() > 1 && printsAsSplat(t)))) {
       return element(t, 0);
     }
     StringBuilder b = new StringBuilder();
     long[] sizes = t.shape().sizes();
     nested(b, t, sizes, 0, 0);
     return b.toString();
+  }
+
+  /** True when every element prints the same (NaNs with different payloads included). */
+  static boolean printsAsSplat(Tensor t) {
+    String first = element(t, 0);
+    for (long i = 1; i < t.size(); i++) {
+      if (!element(t, i).equals(first)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static long nested(StringBuilder b, Tensor t, long[] sizes, int dim, long index) {

@@ -212,7 +212,9 @@ public final class Printer {
   }
 
   private String tensor(Tensor t, Node n) {
-    if (t.hasData() && (t.size() <= options.inlineLimit() || (t.isSplat() && !elide(t)))) {
+    if (
+      t.hasData() && (t.size() <= options.inlineLimit() || (Dense.printsAsSplat(t) && !elide(t)))
+    ) {
       return "dense<" + Dense.literal(t) + "> : " + t.type();
     }
     String name = resourceNames.get(t);
@@ -232,9 +234,12 @@ public final class Printer {
     return options.elideOver() >= 0 && t.size() > options.elideOver();
   }
 
-  private static String hintFor(Node n) {
+  private String hintFor(Node n) {
     if (n.results().size() == 1 && n.result().nameHint() != null) {
-      return Namer.sanitize(n.result().nameHint());
+      String hint = Namer.sanitize(n.result().nameHint());
+      if (!hint.isEmpty()) {
+        return names.get(n.result());
+      }
     }
     return "cst";
   }

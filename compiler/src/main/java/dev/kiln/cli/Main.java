@@ -2,10 +2,12 @@ package dev.kiln.cli;
 
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.DiagnosticRenderer;
+import dev.kiln.onnx.UnsupportedOpsException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,7 +20,13 @@ import picocli.CommandLine.Command;
   mixinStandardHelpOptions = true,
   versionProvider = Version.class,
   description = "Kiln: an ahead-of-time compiler for neural-network models.",
-  subcommands = { OptCommand.class, CommandLine.HelpCommand.class }
+  subcommands = {
+    OptCommand.class,
+    RunCommand.class,
+    InspectCommand.class,
+    ConformanceCommand.class,
+    CommandLine.HelpCommand.class,
+  }
 )
 public final class Main implements Runnable {
 
@@ -55,6 +63,19 @@ public final class Main implements Runnable {
     System.exit(status);
   }
 
+  private static String fileArgument(CommandLine.ParseResult result) {
+    CommandLine.ParseResult sub = result;
+    while (sub.hasSubcommand()) {
+      sub = sub.subcommand();
+    }
+    List<CommandLine.Model.PositionalParamSpec> positional = sub.matchedPositionals();
+    if (positional.isEmpty()) {
+      return "kiln";
+    }
+    Object value = positional.getFirst().getValue();
+    return String.valueOf(value);
+  }
+
   /** Runs {@code kiln args} in-process with the given streams and returns the exit status. */
   public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
     Main main = new Main(in, out, err);
@@ -63,8 +84,8 @@ public final class Main implements Runnable {
     cmd.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof DiagnosticException d) {
-        err.print(new DiagnosticRenderer("kiln").render(d.diagnostics()));
-        return BAD_INPUT;
+        err.print(new DiagnosticRenderer(fileArgument(parseResult)).render(d.diagnostics()));
+        return d instanceof UnsupportedOpsException ? UNSUPPORTED : BAD_INPUT;
       }
       err.println("kiln: internal error: " + e);
       e.printStackTrace(err);

@@ -10,6 +10,11 @@ public record Abs() implements UnaryOp {
   }
 
   @Override
+  public long applyInt(long x) {
+    return Math.abs(x);
+  }
+
+  @Override
   public boolean acceptsIntegers() {
     return true;
   }

@@ -47,4 +47,21 @@ public record AveragePool(
   public List<TensorType> inferTypes(InferContext ctx) {
     return List.of(Pooling.infer(ctx.operand(0), kernel, strides, pads, dilations, ceilMode));
   }
+
+  @Override
+  public List<dev.kiln.ir.Tensor> evaluate(EvalContext ctx, List<dev.kiln.ir.Tensor> operands) {
+    dev.kiln.ir.Tensor x = operands.getFirst();
+    TensorType out = inferTypes(new InferContext(List.of(x.type()), List.of())).getFirst();
+    return List.of(
+      Pooling.evaluate(
+        x,
+        out,
+        kernel,
+        strides,
+        pads,
+        dilations,
+        countIncludePad ? Pooling.Kind.AVERAGE_INCLUDE_PAD : Pooling.Kind.AVERAGE
+      )
+    );
+  }
 }

@@ -40,4 +40,24 @@ public record BatchNorm(double epsilon) implements Op {
     OpError.check(epsilon >= 0, "epsilon must not be negative, got %s", epsilon);
     return List.of(x);
   }
+
+  @Override
+  public List<dev.kiln.ir.Tensor> evaluate(EvalContext ctx, List<dev.kiln.ir.Tensor> operands) {
+    dev.kiln.ir.Tensor x = operands.get(0);
+    double[] scale = operands.get(1).toDoubles();
+    double[] bias = operands.get(2).toDoubles();
+    double[] mean = operands.get(3).toDoubles();
+    double[] var = operands.get(4).toDoubles();
+    long[] s = x.shape().sizes();
+    long c = s[1];
+    long inner = Strides.product(s, 2, s.length);
+    dev.kiln.ir.Tensor.Builder b = new dev.kiln.ir.Tensor.Builder(x.type());
+    for (long i = 0; i < x.size(); i++) {
+      int ch = (int) ((i / inner) % c);
+      double v =
+        ((x.getDouble(i) - mean[ch]) / Math.sqrt(var[ch] + epsilon)) * scale[ch] + bias[ch];
+      b.setDouble(i, v);
+    }
+    return List.of(b.build());
+  }
 }

@@ -9,9 +9,17 @@ import java.util.List;
  * The elementwise binary family with NumPy broadcasting: {@code z[i] = f(a[i'], b[i''])}. Both
  * operands share an element type; the output shape is {@link Shapes#broadcast} of the two.
  */
-public sealed interface BinaryOp extends Op, Elementwise permits Add, Sub, Mul, Div, Pow, Max, Min {
+public sealed interface BinaryOp
+  extends Op, Elementwise
+  permits
+    Add, Sub, Mul, Div, Pow, Max, Min, Mod, PRelu, BitShift, BitwiseAnd, BitwiseOr, BitwiseXor {
   /** The scalar function, evaluated in double precision. */
   double apply(double a, double b);
+
+  /** The function on integers, exact; by default the double function truncated. */
+  default long applyInt(long a, long b) {
+    return (long) apply((double) a, (double) b);
+  }
 
   @Override
   default List<TensorType> inferTypes(InferContext ctx) {
@@ -40,13 +48,12 @@ public sealed interface BinaryOp extends Op, Elementwise permits Add, Sub, Mul, 
     long[] idx = new long[so.length];
     boolean integer = !a.elementType().isFloat();
     for (long i = 0; i < r.size(); i++) {
-      double x = a.getDouble(Broadcast.flatIndex(idx, so, sa));
-      double y = b.getDouble(Broadcast.flatIndex(idx, so, sb));
-      double z = apply(x, y);
+      long ia = Broadcast.flatIndex(idx, so, sa);
+      long ib = Broadcast.flatIndex(idx, so, sb);
       if (integer) {
-        r.setLong(i, (long) z);
+        r.setLong(i, applyInt(a.getLong(ia), b.getLong(ib)));
       } else {
-        r.setDouble(i, z);
+        r.setDouble(i, apply(a.getDouble(ia), b.getDouble(ib)));
       }
       Broadcast.increment(idx, so);
     }

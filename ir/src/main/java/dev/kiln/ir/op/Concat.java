@@ -2,6 +2,7 @@ package dev.kiln.ir.op;
 
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
+import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,5 +55,30 @@ public record Concat(long axis) implements Op {
     }
     out.set(a, known ? Dim.of(sum) : Dim.UNKNOWN);
     return List.of(first.withShape(new Shape(out)));
+  }
+
+  @Override
+  public List<Tensor> evaluate(EvalContext ctx, List<Tensor> operands) {
+    TensorType outType = inferTypes(
+      new InferContext(operands.stream().map(Tensor::type).toList(), List.of())
+    ).getFirst();
+    long[] out = outType.shape().sizes();
+    int a = Shapes.axis(axis, out.length);
+    int w = outType.elementType().byteSize();
+    long outer = Strides.product(out, 0, a);
+    byte[] dst = new byte[Math.toIntExact(
+      Math.multiplyExact(outType.shape().numElements().orElseThrow(), w)
+    )];
+    int pos = 0;
+    List<byte[]> srcs = operands.stream().map(Tensor::bytes).toList();
+    for (long o = 0; o < outer; o++) {
+      for (int k = 0; k < operands.size(); k++) {
+        long[] s = operands.get(k).shape().sizes();
+        int chunk = Math.toIntExact(Strides.product(s, a, s.length) * w);
+        System.arraycopy(srcs.get(k), (int) (o * chunk), dst, pos, chunk);
+        pos += chunk;
+      }
+    }
+    return List.of(Tensor.wrap(outType, dst));
   }
 }

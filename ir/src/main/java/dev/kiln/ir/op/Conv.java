@@ -111,4 +111,66 @@ public record Conv(List<Long> strides, List<Long> pads, List<Long> dilations, lo
     }
     return List.of(new TensorType(x.elementType(), new Shape(out)));
   }
+
+  @Override
+  public List<dev.kiln.ir.Tensor> evaluate(EvalContext ctx, List<dev.kiln.ir.Tensor> operands) {
+    dev.kiln.ir.Tensor x = operands.get(0);
+    dev.kiln.ir.Tensor w = operands.get(1);
+    TensorType outType = inferTypes(
+      new InferContext(operands.stream().map(dev.kiln.ir.Tensor::type).toList(), List.of())
+    ).getFirst();
+    long[] xs = x.shape().sizes();
+    long[] ws = w.shape().sizes();
+    long[] os = outType.shape().sizes();
+    int k = xs.length - 2;
+    long[] in = WindowLoops.spatial(xs);
+    long[] kern = WindowLoops.spatial(ws);
+    long[] out = WindowLoops.spatial(os);
+    long[] st = WindowLoops.orOnes(strides, k);
+    long[] dl = WindowLoops.orOnes(dilations, k);
+    long[] pb = WindowLoops.padBegins(pads, k);
+    long n = xs[0];
+    long c = xs[1];
+    long m = ws[0];
+    long cg = c / group;
+    long mg = m / group;
+    long inPlane = Strides.product(in, 0, k);
+    long kPlane = Strides.product(kern, 0, k);
+    long outPlane = Strides.product(out, 0, k);
+    double[] xv = x.toDoubles();
+    double[] wv = w.toDoubles();
+    double[] bias = operands.size() > 2 ? operands.get(2).toDoubles() : null;
+    int[][] offsets = new int[(int) outPlane][(int) kPlane];
+    long[] op = new long[k];
+    long[] kp = new long[k];
+    for (int o = 0; o < outPlane; o++) {
+      Strides.unravel(o, out, op);
+      for (int q = 0; q < kPlane; q++) {
+        Strides.unravel(q, kern, kp);
+        offsets[o][q] = (int) WindowLoops.inputOffset(op, kp, in, st, dl, pb);
+      }
+    }
+    dev.kiln.ir.Tensor.Builder b = new dev.kiln.ir.Tensor.Builder(outType);
+    for (long b0 = 0; b0 < n; b0++) {
+      for (long oc = 0; oc < m; oc++) {
+        long g = oc / mg;
+        for (int o = 0; o < outPlane; o++) {
+          double acc = bias == null ? 0 : bias[(int) oc];
+          for (long ic = 0; ic < cg; ic++) {
+            int xBase = (int) ((b0 * c + g * cg + ic) * inPlane);
+            int wBase = (int) ((oc * cg + ic) * kPlane);
+            int[] offs = offsets[o];
+            for (int q = 0; q < kPlane; q++) {
+              int off = offs[q];
+              if (off >= 0) {
+                acc += xv[xBase + off] * wv[wBase + q];
+              }
+            }
+          }
+          b.setDouble((b0 * m + oc) * outPlane + o, acc);
+        }
+      }
+    }
+    return List.of(b.build());
+  }
 }

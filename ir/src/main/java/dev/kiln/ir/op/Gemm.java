@@ -48,4 +48,41 @@ public record Gemm(double alpha, double beta, boolean transA, boolean transB) im
     }
     return List.of(new TensorType(a.elementType(), out));
   }
+
+  @Override
+  public List<dev.kiln.ir.Tensor> evaluate(EvalContext ctx, List<dev.kiln.ir.Tensor> operands) {
+    dev.kiln.ir.Tensor a = operands.get(0);
+    dev.kiln.ir.Tensor b = operands.get(1);
+    long[] sa = a.shape().sizes();
+    long[] sb = b.shape().sizes();
+    long m = transA ? sa[1] : sa[0];
+    long k = transA ? sa[0] : sa[1];
+    long n = transB ? sb[0] : sb[1];
+    double[] av = a.toDoubles();
+    double[] bv = b.toDoubles();
+    TensorType outType = TensorType.of(a.elementType(), m, n);
+    dev.kiln.ir.Tensor.Builder out = new dev.kiln.ir.Tensor.Builder(outType);
+    dev.kiln.ir.Tensor c = operands.size() > 2 ? operands.get(2) : null;
+    long[] sc = c == null ? null : c.shape().sizes();
+    long[] so = { m, n };
+    long[] idx = new long[2];
+    for (long i = 0; i < m; i++) {
+      for (long j = 0; j < n; j++) {
+        double acc = 0;
+        for (long p = 0; p < k; p++) {
+          double x = av[(int) (transA ? p * m + i : i * k + p)];
+          double y = bv[(int) (transB ? j * k + p : p * n + j)];
+          acc += x * y;
+        }
+        double v = alpha * acc;
+        if (c != null) {
+          idx[0] = i;
+          idx[1] = j;
+          v += beta * c.getDouble(Broadcast.flatIndex(idx, so, sc));
+        }
+        out.setDouble(i * n + j, v);
+      }
+    }
+    return List.of(out.build());
+  }
 }

@@ -24,4 +24,21 @@ public record GlobalAveragePool() implements Op {
     }
     return List.of(x.withShape(new Shape(out)));
   }
+
+  @Override
+  public List<dev.kiln.ir.Tensor> evaluate(EvalContext ctx, List<dev.kiln.ir.Tensor> operands) {
+    dev.kiln.ir.Tensor x = operands.getFirst();
+    TensorType out = inferTypes(new InferContext(List.of(x.type()), List.of())).getFirst();
+    long[] s = x.shape().sizes();
+    long inner = Strides.product(s, 2, s.length);
+    dev.kiln.ir.Tensor.Builder b = new dev.kiln.ir.Tensor.Builder(out);
+    for (long p = 0; p < s[0] * s[1]; p++) {
+      double acc = 0;
+      for (long i = 0; i < inner; i++) {
+        acc += x.getDouble(p * inner + i);
+      }
+      b.setDouble(p, acc / inner);
+    }
+    return List.of(b.build());
+  }
 }

@@ -58,4 +58,54 @@ public record MatMul() implements Op {
     }
     return List.of(new TensorType(a.elementType(), new Shape(out)));
   }
+
+  @Override
+  public List<dev.kiln.ir.Tensor> evaluate(EvalContext ctx, List<dev.kiln.ir.Tensor> operands) {
+    dev.kiln.ir.Tensor a = operands.get(0);
+    dev.kiln.ir.Tensor b = operands.get(1);
+    TensorType outType = inferTypes(
+      new InferContext(List.of(a.type(), b.type()), List.of())
+    ).getFirst();
+    long[] sa = a.shape().sizes();
+    long[] sb = b.shape().sizes();
+    long[] a2 = sa.length == 1 ? new long[] { 1, sa[0] } : sa;
+    long[] b2 = sb.length == 1 ? new long[] { sb[0], 1 } : sb;
+    long m = a2[a2.length - 2];
+    long k = a2[a2.length - 1];
+    long n = b2[b2.length - 1];
+    long[] ba = java.util.Arrays.copyOf(a2, a2.length - 2);
+    long[] bb = java.util.Arrays.copyOf(b2, b2.length - 2);
+    long[] batch = Shapes.broadcast(dev.kiln.ir.Shape.of(ba), dev.kiln.ir.Shape.of(bb)).sizes();
+    long batches = Strides.product(batch, 0, batch.length);
+    double[] av = a.toDoubles();
+    double[] bv = b.toDoubles();
+    dev.kiln.ir.Tensor.Builder out = new dev.kiln.ir.Tensor.Builder(outType);
+    boolean integer = !a.elementType().isFloat();
+    long[] ai = integer ? a.toLongs() : null;
+    long[] bi = integer ? b.toLongs() : null;
+    long[] idx = new long[batch.length];
+    for (long t = 0; t < batches; t++) {
+      long oa = Broadcast.flatIndex(idx, batch, ba) * m * k;
+      long ob = Broadcast.flatIndex(idx, batch, bb) * k * n;
+      for (long i = 0; i < m; i++) {
+        for (long j = 0; j < n; j++) {
+          if (integer) {
+            long acc = 0;
+            for (long p = 0; p < k; p++) {
+              acc += ai[(int) (oa + i * k + p)] * bi[(int) (ob + p * n + j)];
+            }
+            out.setLong((t * m + i) * n + j, acc);
+          } else {
+            double acc = 0;
+            for (long p = 0; p < k; p++) {
+              acc += av[(int) (oa + i * k + p)] * bv[(int) (ob + p * n + j)];
+            }
+            out.setDouble((t * m + i) * n + j, acc);
+          }
+        }
+      }
+      Broadcast.increment(idx, batch);
+    }
+    return List.of(out.build());
+  }
 }

@@ -5,6 +5,11 @@ public record Max() implements BinaryOp, Commutative {
   public static final OpSpec SPEC = BinaryOp.spec("nn.max");
 
   @Override
+  public long applyInt(long a, long b) {
+    return Math.max(a, b);
+  }
+
+  @Override
   public double apply(double a, double b) {
     return Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.max(a, b);
   }

@@ -5,6 +5,11 @@ public record Min() implements BinaryOp, Commutative {
   public static final OpSpec SPEC = BinaryOp.spec("nn.min");
 
   @Override
+  public long applyInt(long a, long b) {
+    return Math.min(a, b);
+  }
+
+  @Override
   public double apply(double a, double b) {
     return Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.min(a, b);
   }

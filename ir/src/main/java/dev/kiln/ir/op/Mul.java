@@ -5,6 +5,11 @@ public record Mul() implements BinaryOp, Commutative {
   public static final OpSpec SPEC = BinaryOp.spec("nn.mul");
 
   @Override
+  public long applyInt(long a, long b) {
+    return a * b;
+  }
+
+  @Override
   public double apply(double a, double b) {
     return a * b;
   }

@@ -10,6 +10,11 @@ public record Neg() implements UnaryOp {
   }
 
   @Override
+  public long applyInt(long x) {
+    return -x;
+  }
+
+  @Override
   public boolean acceptsIntegers() {
     return true;
   }

@@ -10,6 +10,11 @@ public record Relu() implements UnaryOp {
   }
 
   @Override
+  public long applyInt(long x) {
+    return Math.max(x, 0);
+  }
+
+  @Override
   public boolean acceptsIntegers() {
     return true;
   }

@@ -24,4 +24,9 @@ public record Softmax(long axis) implements Op {
     Shapes.axis(axis, x.rank());
     return List.of(x);
   }
+
+  @Override
+  public List<dev.kiln.ir.Tensor> evaluate(EvalContext ctx, List<dev.kiln.ir.Tensor> operands) {
+    return List.of(AxisWise.map(operands.getFirst(), axis, v -> AxisWise.softmax(v, false)));
+  }
 }

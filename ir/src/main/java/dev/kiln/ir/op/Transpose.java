@@ -2,6 +2,7 @@ package dev.kiln.ir.op;
 
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
+import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,5 +31,32 @@ public record Transpose(List<Long> perm) implements Op {
       out.add(x.shape().dim((int) p));
     }
     return List.of(x.withShape(new Shape(out)));
+  }
+
+  @Override
+  public List<Tensor> evaluate(EvalContext ctx, List<Tensor> operands) {
+    Tensor x = operands.getFirst();
+    long[] in = x.shape().sizes();
+    long[] inStrides = Strides.of(in);
+    long[] out = new long[in.length];
+    long[] step = new long[in.length];
+    for (int i = 0; i < in.length; i++) {
+      out[i] = in[perm.get(i).intValue()];
+      step[i] = inStrides[perm.get(i).intValue()];
+    }
+    int w = x.elementType().byteSize();
+    byte[] src = x.bytes();
+    byte[] dst = new byte[src.length];
+    long[] idx = new long[out.length];
+    long count = x.size();
+    for (long o = 0; o < count; o++) {
+      long off = 0;
+      for (int d = 0; d < out.length; d++) {
+        off += idx[d] * step[d];
+      }
+      System.arraycopy(src, (int) (off * w), dst, (int) (o * w), w);
+      Broadcast.increment(idx, out);
+    }
+    return List.of(Tensor.wrap(x.type().withShape(dev.kiln.ir.Shape.of(out)), dst));
   }
 }

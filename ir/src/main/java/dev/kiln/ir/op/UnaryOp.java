@@ -11,9 +11,53 @@ import java.util.List;
  */
 public sealed interface UnaryOp
   extends Op, Elementwise
-  permits Abs, Neg, Exp, Log, Sqrt, Relu, Sigmoid, Tanh {
+  permits
+    BitwiseNot,
+    Abs,
+    Neg,
+    Exp,
+    Log,
+    Sqrt,
+    Relu,
+    Sigmoid,
+    Tanh,
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atanh,
+    Cos,
+    Cosh,
+    Sin,
+    Sinh,
+    Tan,
+    Erf,
+    Reciprocal,
+    Floor,
+    Ceil,
+    Round,
+    Sign,
+    Softplus,
+    Softsign,
+    Mish,
+    Gelu,
+    LeakyRelu,
+    Elu,
+    Selu,
+    Celu,
+    HardSigmoid,
+    HardSwish,
+    ThresholdedRelu,
+    Shrink,
+    Clip {
   /** The scalar function, evaluated in double precision. */
   double apply(double x);
+
+  /** The function on integers, exact; by default the double function truncated. */
+  default long applyInt(long x) {
+    return (long) apply((double) x);
+  }
 
   /** Whether the op is defined on integer element types as well as floats. */
   default boolean acceptsIntegers() {
@@ -36,8 +80,13 @@ public sealed interface UnaryOp
   default List<Tensor> evaluate(EvalContext ctx, List<Tensor> operands) {
     Tensor x = operands.getFirst();
     Tensor.Builder b = new Tensor.Builder(x.type());
+    boolean integer = !x.elementType().isFloat();
     for (long i = 0; i < x.size(); i++) {
-      b.setDouble(i, apply(x.getDouble(i)));
+      if (integer) {
+        b.setLong(i, applyInt(x.getLong(i)));
+      } else {
+        b.setDouble(i, apply(x.getDouble(i)));
+      }
     }
     return List.of(b.build());
   }

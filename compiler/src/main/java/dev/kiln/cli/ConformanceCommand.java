@@ -1,0 +1,96 @@
+package dev.kiln.cli;
+
+import dev.kiln.conformance.ConformanceRunner;
+import dev.kiln.conformance.Tolerance;
+import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.Location;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code kiln conformance DIR}: runs ONNX backend node tests and prints {@code PASS name}, {@code
+ * FAIL name reason} or {@code SKIP name reason} per test, then {@code N passed, N failed, N
+ * skipped}. Exits 0 when it could run the tests, whatever they reported.
+ */
+@Command(
+  name = "conformance",
+  mixinStandardHelpOptions = true,
+  description = "Run ONNX backend node tests (model.onnx + test_data_set_*) and compare outputs."
+)
+final class ConformanceCommand implements Callable<Integer> {
+
+  /** Where the tests run. */
+  enum Backend {
+    interp,
+  }
+
+  @ParentCommand
+  private Main main;
+
+  @Parameters(index = "0", paramLabel = "DIR", description = "A directory of test directories.")
+  private Path dir;
+
+  @Option(
+    names = "--backend",
+    defaultValue = "interp",
+    description = "Backend: ${COMPLETION-CANDIDATES}."
+  )
+  private Backend backend;
+
+  @Option(names = "--filter", paramLabel = "REGEX", description = "Run tests whose name matches.")
+  private String filter;
+
+  @Option(
+    names = "--tolerances",
+    paramLabel = "FILE",
+    description = "Per-test overrides: lines 'name rtol atol # reason'."
+  )
+  private Path tolerances;
+
+  @Option(
+    names = "--jobs",
+    paramLabel = "N",
+    description = "Tests run in parallel (default: cores)."
+  )
+  private int jobs = Runtime.getRuntime().availableProcessors();
+
+  @Option(
+    names = "--timeout",
+    paramLabel = "SECONDS",
+    description = "Per-test limit (default 120)."
+  )
+  private long timeout = 120;
+
+  @Override
+  public Integer call() {
+    if (!Files.isDirectory(dir)) {
+      throw DiagnosticException.error(Location.UNKNOWN, dir + ": not a directory");
+    }
+    Pattern p;
+    try {
+      p = filter == null ? null : Pattern.compile(filter);
+    } catch (PatternSyntaxException e) {
+      throw DiagnosticException.error(Location.UNKNOWN, "--filter: " + e.getDescription());
+    }
+    Map<String, Tolerance> overrides = tolerances == null
+      ? Map.of()
+      : ConformanceRunner.readOverrides(tolerances);
+    List<Path> tests = ConformanceRunner.tests(dir, p);
+    int[] counts = new int[3];
+    new ConformanceRunner(overrides, timeout).run(tests, jobs, r -> {
+        main.out.println(r);
+        counts[r.status().ordinal()]++;
+      });
+    main.out.println(counts[0] + " passed, " + counts[1] + " failed, " + counts[2] + " skipped");
+    return Main.OK;
+  }
+}

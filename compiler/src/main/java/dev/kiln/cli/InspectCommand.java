@@ -1,0 +1,125 @@
+package dev.kiln.cli;
+
+import dev.kiln.analysis.Flops;
+import dev.kiln.ir.BlockArgument;
+import dev.kiln.ir.Diagnostic;
+import dev.kiln.ir.Func;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Region;
+import dev.kiln.ir.Tensor;
+import dev.kiln.ir.op.Constant;
+import dev.kiln.ir.op.Return;
+import dev.kiln.onnx.ImportedModel;
+import dev.kiln.onnx.OnnxImporter;
+import dev.kiln.onnx.UnsupportedOpsException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code kiln inspect MODEL}: opset, inputs and outputs with shapes, op histogram, parameters,
+ * FLOPs, and every unsupported op at once (exit 3 when there are any).
+ */
+@Command(
+  name = "inspect",
+  mixinStandardHelpOptions = true,
+  description = "Describe a model: inputs, outputs, ops, parameters, FLOPs, unsupported ops."
+)
+final class InspectCommand implements Callable<Integer> {
+
+  @ParentCommand
+  private Main main;
+
+  @Parameters(index = "0", paramLabel = "MODEL", description = "An .onnx model.")
+  private Path model;
+
+  @Option(names = "--input", paramLabel = "NAME=DIMS[:type]", description = "Bind an input shape.")
+  private List<String> inputs = new ArrayList<>();
+
+  @Option(names = "--json", description = "Print one JSON object.")
+  private boolean json;
+
+  @Override
+  public Integer call() {
+    ModelInputs in = ModelInputs.of(inputs);
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("model", model.toString());
+    ImportedModel m;
+    try {
+      m = OnnxImporter.importFile(model, in.options());
+    } catch (UnsupportedOpsException e) {
+      List<String> unsupported = e.diagnostics().stream().map(Diagnostic::message).toList();
+      report.put("unsupported", unsupported);
+      if (json) {
+        main.out.print(Json.write(report));
+      } else {
+        main.out.println("unsupported operators (" + unsupported.size() + "):");
+        unsupported.forEach(u -> main.out.println("  " + u));
+      }
+      return Main.UNSUPPORTED;
+    }
+    Func f = m.module().funcs().getFirst();
+    Map<String, Object> ins = new LinkedHashMap<>();
+    for (BlockArgument a : f.arguments()) {
+      ins.put(m.inputNames().get(a.index()), a.type().toString());
+    }
+    Map<String, Object> outs = new LinkedHashMap<>();
+    for (int i = 0; i < f.resultTypes().size(); i++) {
+      outs.put(m.outputNames().get(i), f.resultTypes().get(i).toString());
+    }
+    Map<String, Long> histogram = new TreeMap<>();
+    long[] params = new long[2];
+    count(f.entry(), histogram, params);
+    long ops = histogram.values().stream().mapToLong(Long::longValue).sum();
+    report.put("irVersion", m.irVersion());
+    report.put("opset", m.opset());
+    report.put("inputs", ins);
+    report.put("outputs", outs);
+    report.put("ops", ops);
+    report.put("opHistogram", new LinkedHashMap<>(histogram));
+    report.put("parameters", params[0]);
+    report.put("parameterBytes", params[1]);
+    report.put("flops", Flops.of(f));
+    report.put("unsupported", List.of());
+    if (json) {
+      main.out.print(Json.write(report));
+      return Main.OK;
+    }
+    main.out.println(model + ": IR version " + m.irVersion() + ", opset " + m.opset());
+    main.out.println("inputs:");
+    ins.forEach((k, v) -> main.out.println("  " + k + ": " + v));
+    main.out.println("outputs:");
+    outs.forEach((k, v) -> main.out.println("  " + k + ": " + v));
+    main.out.println("ops: " + ops);
+    histogram.forEach((k, v) -> main.out.printf("  %-28s %d%n", k, v));
+    main.out.println("parameters: " + params[0] + " (" + params[1] + " bytes)");
+    main.out.println("flops: " + report.get("flops"));
+    return Main.OK;
+  }
+
+  private static void count(dev.kiln.ir.Block b, Map<String, Long> histogram, long[] params) {
+    for (Node n : b.nodes()) {
+      if (n.op() instanceof Return) {
+        continue;
+      }
+      if (n.op() instanceof Constant c) {
+        Tensor t = c.value();
+        params[0] += t.size();
+        params[1] += t.size() * t.elementType().byteSize();
+        continue;
+      }
+      histogram.merge(n.op().name(), 1L, Long::sum);
+      for (Region r : n.regions()) {
+        count(r.block(), histogram, params);
+      }
+    }
+  }
+}

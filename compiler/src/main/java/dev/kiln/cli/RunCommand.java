@@ -1,0 +1,81 @@
+package dev.kiln.cli;
+
+import dev.kiln.interp.Interpreter;
+import dev.kiln.io.Npy;
+import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.Location;
+import dev.kiln.ir.Tensor;
+import dev.kiln.onnx.ImportedModel;
+import dev.kiln.onnx.OnnxImporter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code kiln run MODEL --input NAME=FILE ... --output-dir DIR}: runs a model on given inputs. */
+@Command(
+  name = "run",
+  mixinStandardHelpOptions = true,
+  description = "Run a model on inputs from .npy or TensorProto .pb files; write DIR/output_<i>.npy."
+)
+final class RunCommand implements Callable<Integer> {
+
+  /** Where the model runs. */
+  enum Backend {
+    interp,
+  }
+
+  @ParentCommand
+  private Main main;
+
+  @Parameters(index = "0", paramLabel = "MODEL", description = "An .onnx model.")
+  private Path model;
+
+  @Option(names = "--input", paramLabel = "NAME=FILE", description = "Input value (.npy or .pb).")
+  private List<String> inputs = new ArrayList<>();
+
+  @Option(
+    names = "--backend",
+    defaultValue = "interp",
+    description = "Backend: ${COMPLETION-CANDIDATES}."
+  )
+  private Backend backend;
+
+  @Option(
+    names = "--output-dir",
+    paramLabel = "DIR",
+    required = true,
+    description = "Where outputs go."
+  )
+  private Path outputDir;
+
+  @Override
+  public Integer call() {
+    ModelInputs in = ModelInputs.of(inputs);
+    ImportedModel m = OnnxImporter.importFile(model, in.options());
+    List<Tensor> args = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (String name : m.inputNames()) {
+      Tensor t = in.values.get(name);
+      if (t == null) {
+        missing.add(name);
+      }
+      args.add(t);
+    }
+    if (!missing.isEmpty()) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        model + ": no value for input " + String.join(", ", missing) + " (use --input NAME=FILE)"
+      );
+    }
+    List<Tensor> outputs = Interpreter.run(m.module().funcs().getFirst(), args);
+    for (int i = 0; i < outputs.size(); i++) {
+      OutputFiles.write(outputDir.resolve("output_" + i + ".npy"), Npy.encode(outputs.get(i)));
+    }
+    return Main.OK;
+  }
+}

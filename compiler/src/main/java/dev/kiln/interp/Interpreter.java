@@ -1,0 +1,102 @@
+package dev.kiln.interp;
+
+import dev.kiln.ir.Block;
+import dev.kiln.ir.BlockArgument;
+import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.Func;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Region;
+import dev.kiln.ir.Tensor;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.op.Op;
+import dev.kiln.ir.op.OpError;
+import dev.kiln.ir.op.Return;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The reference interpreter: runs a function node by node on concrete tensors using each op's
+ * {@link Op#evaluate}, obviously correct before fast. It is the oracle for passes and backends and
+ * the engine of {@code kiln run --backend interp}. Every result is checked against the type the IR
+ * declared for it.
+ */
+public final class Interpreter {
+
+  private Interpreter() {}
+
+  /** Runs {@code f} on {@code inputs} (one per argument, in order) and returns its results. */
+  public static List<Tensor> run(Func f, List<Tensor> inputs) {
+    Block entry = f.entry();
+    if (inputs.size() != entry.arguments().size()) {
+      throw new IllegalArgumentException(
+        "@" + f.name() + " takes " + entry.arguments().size() + " inputs, got " + inputs.size()
+      );
+    }
+    return block(entry, inputs, new IdentityHashMap<>());
+  }
+
+  private static List<Tensor> block(Block b, List<Tensor> args, Map<Value, Tensor> outer) {
+    Map<Value, Tensor> env = new IdentityHashMap<>(outer);
+    for (int i = 0; i < args.size(); i++) {
+      BlockArgument a = b.argument(i);
+      Tensor t = args.get(i);
+      check(a.type(), t, "argument " + i);
+      env.put(a, t);
+    }
+    for (Node n : b.nodes()) {
+      List<Tensor> operands = new ArrayList<>(n.numOperands());
+      for (Value v : n.operands()) {
+        Tensor t = env.get(v);
+        if (t == null) {
+          throw new IllegalStateException("value used before definition in " + n);
+        }
+        operands.add(t);
+      }
+      if (n.op() instanceof Return) {
+        return operands;
+      }
+      List<Tensor> results = evaluate(n, operands, env);
+      if (results.size() != n.results().size()) {
+        throw new IllegalStateException(
+          n.op().name() + " produced " + results.size() + " results for " + n.results().size()
+        );
+      }
+      for (int i = 0; i < results.size(); i++) {
+        check(n.result(i).type(), results.get(i), n.op().name() + " result " + i);
+        env.put(n.result(i), results.get(i));
+      }
+    }
+    throw new IllegalStateException("block ended without return");
+  }
+
+  private static List<Tensor> evaluate(Node n, List<Tensor> operands, Map<Value, Tensor> env) {
+    List<Region> regions = n.regions();
+    Op.EvalContext ctx = new Op.EvalContext() {
+      @Override
+      public int numRegions() {
+        return regions.size();
+      }
+
+      @Override
+      public List<Tensor> runRegion(int index, List<Tensor> arguments) {
+        return block(regions.get(index).block(), arguments, env);
+      }
+    };
+    try {
+      return n.op().evaluate(ctx, operands);
+    } catch (OpError | ArithmeticException e) {
+      throw DiagnosticException.error(n.location(), n.op().name() + ": " + e.getMessage());
+    }
+  }
+
+  private static void check(TensorType declared, Tensor t, String what) {
+    if (!declared.isCompatibleWith(t.type())) {
+      throw new IllegalStateException(
+        what + " is " + t.type() + " but the IR declares " + declared
+      );
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code y = arcosh x}. Output shape equals the input shape. ONNX {@code Acosh}. */
+public record Acosh() implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.acosh");
+
+  @Override
+  public double apply(double x) {
+    return Math.log(x + Math.sqrt(x * x - 1));
+  }
+}

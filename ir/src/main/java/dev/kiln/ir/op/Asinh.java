@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code y = arsinh x}. Output shape equals the input shape. ONNX {@code Asinh}. */
+public record Asinh() implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.asinh");
+
+  @Override
+  public double apply(double x) {
+    return Math.log(x + Math.sqrt(x * x + 1));
+  }
+}

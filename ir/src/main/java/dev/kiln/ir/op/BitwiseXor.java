@@ -1,0 +1,16 @@
+package dev.kiln.ir.op;
+
+/** {@code z = a ^ b} on integers. Broadcasting; ONNX {@code BitwiseXor}. */
+public record BitwiseXor() implements BinaryOp {
+  public static final OpSpec SPEC = BinaryOp.spec("nn.bitwise_xor");
+
+  @Override
+  public long applyInt(long a, long b) {
+    return a ^ b;
+  }
+
+  @Override
+  public double apply(double a, double b) {
+    return (double) ((long) a ^ (long) b);
+  }
+}

@@ -1,0 +1,13 @@
+package dev.kiln.ir.op;
+
+/** {@code y = x} for {@code x >= 0}, else {@code alpha * (e^x - 1)}. Output shape equals the input shape. ONNX {@code Elu}. */
+public record Elu(double alpha) implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.elu").withDefaults(
+    java.util.Map.of("alpha", 1.0)
+  );
+
+  @Override
+  public double apply(double x) {
+    return x >= 0 ? x : alpha * (Math.exp(x) - 1);
+  }
+}

@@ -1,0 +1,28 @@
+package dev.kiln.ir.op;
+
+import dev.kiln.ir.ElementType;
+import dev.kiln.ir.Tensor;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+
+/** Elementwise tests of floating-point values giving bool tensors of the same shape. */
+public sealed interface FloatPredicate extends Op, Elementwise permits IsNan, IsInf {
+  boolean test(double x);
+
+  @Override
+  default List<TensorType> inferTypes(InferContext ctx) {
+    TensorType x = ctx.operand(0);
+    Shapes.requireFloat(x, name() + " input");
+    return List.of(x.withElementType(ElementType.BOOL));
+  }
+
+  @Override
+  default List<Tensor> evaluate(EvalContext ctx, List<Tensor> operands) {
+    Tensor x = operands.getFirst();
+    Tensor.Builder b = new Tensor.Builder(x.type().withElementType(ElementType.BOOL));
+    for (long i = 0; i < x.size(); i++) {
+      b.setLong(i, test(x.getDouble(i)) ? 1 : 0);
+    }
+    return List.of(b.build());
+  }
+}

@@ -1,0 +1,11 @@
+package dev.kiln.ir.op;
+
+/** {@code y = floor x}. Output shape equals the input shape. ONNX {@code Floor}. */
+public record Floor() implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.floor");
+
+  @Override
+  public double apply(double x) {
+    return Math.floor(x);
+  }
+}

@@ -1,0 +1,16 @@
+package dev.kiln.ir.op;
+
+/** {@code z = a >= b} as bool, broadcasting. ONNX {@code GreaterOrEqual}. */
+public record GreaterOrEqual() implements CompareOp {
+  public static final OpSpec SPEC = CompareOp.spec("nn.greater_or_equal");
+
+  @Override
+  public boolean test(double a, double b) {
+    return a >= b;
+  }
+
+  @Override
+  public boolean testInt(long a, long b) {
+    return a >= b;
+  }
+}

@@ -1,0 +1,22 @@
+package dev.kiln.ir.op;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * True where {@code x} is an infinity of a selected sign ({@code detectNegative}, {@code
+ * detectPositive}). ONNX {@code IsInf}.
+ */
+public record IsInf(boolean detectNegative, boolean detectPositive) implements FloatPredicate {
+  public static final OpSpec SPEC = OpSpec.of("nn.is_inf", List.of("x"), List.of("y")).withDefaults(
+    Map.of("detectNegative", true, "detectPositive", true)
+  );
+
+  @Override
+  public boolean test(double x) {
+    return (
+      (detectPositive && x == Double.POSITIVE_INFINITY) ||
+      (detectNegative && x == Double.NEGATIVE_INFINITY)
+    );
+  }
+}

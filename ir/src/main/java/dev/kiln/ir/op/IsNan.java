@@ -1,0 +1,13 @@
+package dev.kiln.ir.op;
+
+import java.util.List;
+
+/** True where {@code x} is NaN. ONNX {@code IsNan}. */
+public record IsNan() implements FloatPredicate {
+  public static final OpSpec SPEC = OpSpec.of("nn.is_nan", List.of("x"), List.of("y"));
+
+  @Override
+  public boolean test(double x) {
+    return Double.isNaN(x);
+  }
+}

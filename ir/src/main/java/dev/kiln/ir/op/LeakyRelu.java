@@ -1,0 +1,13 @@
+package dev.kiln.ir.op;
+
+/** {@code y = x} for {@code x >= 0}, else {@code alpha * x}. Output shape equals the input shape. ONNX {@code LeakyRelu}. */
+public record LeakyRelu(double alpha) implements UnaryOp {
+  public static final OpSpec SPEC = UnaryOp.spec("nn.leaky_relu").withDefaults(
+    java.util.Map.of("alpha", 0.01)
+  );
+
+  @Override
+  public double apply(double x) {
+    return x >= 0 ? x : alpha * x;
+  }
+}

@@ -1,0 +1,16 @@
+package dev.kiln.ir.op;
+
+/** {@code z = a < b} as bool, broadcasting. ONNX {@code Less}. */
+public record Less() implements CompareOp {
+  public static final OpSpec SPEC = CompareOp.spec("nn.less");
+
+  @Override
+  public boolean test(double a, double b) {
+    return a < b;
+  }
+
+  @Override
+  public boolean testInt(long a, long b) {
+    return a < b;
+  }
+}

@@ -1,0 +1,301 @@
+package dev.kiln.badinput;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.kiln.cli.Main;
+import dev.kiln.onnx.proto.OnnxProto;
+import dev.kiln.onnx.proto.OnnxProto.AttributeProto;
+import dev.kiln.onnx.proto.OnnxProto.GraphProto;
+import dev.kiln.onnx.proto.OnnxProto.ModelProto;
+import dev.kiln.onnx.proto.OnnxProto.NodeProto;
+import dev.kiln.onnx.proto.OnnxProto.TensorProto;
+import dev.kiln.onnx.proto.OnnxProto.ValueInfoProto;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A corpus of malformed models, each built here in code: Kiln must answer every one with a clear
+ * one-line message and exit 2 (3 for unsupported operators), never a stack trace or a hang.
+ */
+class MalformedModelsTest {
+
+  @TempDir
+  Path dir;
+
+  record Run(int status, String out, String err) {}
+
+  Run inspect(ModelProto model) throws IOException {
+    return inspect(model.toByteArray());
+  }
+
+  Run inspect(byte[] bytes) throws IOException {
+    Path file = dir.resolve("model.onnx");
+    Files.write(file, bytes);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = Main.run(
+      new String[] { "inspect", file.toString() },
+      new ByteArrayInputStream(new byte[0]),
+      new PrintStream(out, true, StandardCharsets.UTF_8),
+      new PrintStream(err, true, StandardCharsets.UTF_8)
+    );
+    Run r = new Run(
+      status,
+      out.toString(StandardCharsets.UTF_8),
+      err.toString(StandardCharsets.UTF_8)
+    );
+    assertFalse(r.err().contains("Exception"), r.err());
+    assertFalse(r.err().contains("\tat "), r.err());
+    return r;
+  }
+
+  void assertBad(Run r, String message) {
+    assertEquals(Main.BAD_INPUT, r.status(), r.err());
+    assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+    assertTrue(r.err().startsWith(dir.resolve("model.onnx") + ": "), r.err());
+    assertTrue(r.err().contains(message), "expected '" + message + "' in: " + r.err());
+  }
+
+  static ValueInfoProto input(String name, long... dims) {
+    OnnxProto.TensorShapeProto.Builder s = OnnxProto.TensorShapeProto.newBuilder();
+    for (long d : dims) {
+      s.addDim(OnnxProto.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    }
+    return ValueInfoProto.newBuilder()
+      .setName(name)
+      .setType(
+        OnnxProto.TypeProto.newBuilder().setTensorType(
+          OnnxProto.TypeProto.Tensor.newBuilder()
+            .setElemType(TensorProto.DataType.FLOAT_VALUE)
+            .setShape(s)
+        )
+      )
+      .build();
+  }
+
+  static ValueInfoProto output(String name) {
+    return ValueInfoProto.newBuilder().setName(name).build();
+  }
+
+  static NodeProto node(String op, String name, List<String> in, List<String> out) {
+    return NodeProto.newBuilder()
+      .setOpType(op)
+      .setName(name)
+      .addAllInput(in)
+      .addAllOutput(out)
+      .build();
+  }
+
+  static ModelProto model(GraphProto.Builder g) {
+    return model(g, 13);
+  }
+
+  static ModelProto model(GraphProto.Builder g, long opset) {
+    return ModelProto.newBuilder()
+      .setIrVersion(8)
+      .addOpsetImport(OnnxProto.OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
+      .setGraph(g.setName("g"))
+      .build();
+  }
+
+  static GraphProto.Builder relu() {
+    return GraphProto.newBuilder()
+      .addInput(input("x", 2, 3))
+      .addNode(node("Relu", "r", List.of("x"), List.of("y")))
+      .addOutput(output("y"));
+  }
+
+  @Test
+  void valid_model_inspects() throws IOException {
+    Run r = inspect(model(relu()));
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("nn.relu"), r.out());
+  }
+
+  @Test
+  void not_protobuf() throws IOException {
+    assertBad(
+      inspect("this is not a model\n\u00ff\u00fe".getBytes(StandardCharsets.ISO_8859_1)),
+      "not a valid ONNX model"
+    );
+  }
+
+  @Test
+  void truncated() throws IOException {
+    byte[] full = model(relu()).toByteArray();
+    assertBad(inspect(Arrays.copyOf(full, full.length / 2)), "not a valid ONNX model");
+  }
+
+  @Test
+  void wrong_ir_version() throws IOException {
+    assertBad(
+      inspect(model(relu()).toBuilder().setIrVersion(99).build()),
+      "IR version 99 is not supported"
+    );
+  }
+
+  @Test
+  void wrong_opset() throws IOException {
+    assertBad(inspect(model(relu(), 99)), "opset 99 is not supported");
+  }
+
+  @Test
+  void cyclic_graph() throws IOException {
+    GraphProto.Builder g = GraphProto.newBuilder()
+      .addInput(input("x", 2))
+      .addNode(node("Add", "a", List.of("x", "b"), List.of("a")))
+      .addNode(node("Relu", "b", List.of("a"), List.of("b")))
+      .addOutput(output("b"));
+    assertBad(inspect(model(g)), "the graph has a cycle through this node");
+  }
+
+  @Test
+  void undefined_input_name() throws IOException {
+    GraphProto.Builder g = GraphProto.newBuilder()
+      .addInput(input("x", 2))
+      .addNode(node("Relu", "r", List.of("nope"), List.of("y")))
+      .addOutput(output("y"));
+    assertBad(
+      inspect(model(g)),
+      "node \"r\" (Relu): input 'nope' is not produced by any node, initializer or graph input"
+    );
+  }
+
+  @Test
+  void duplicate_output_names() throws IOException {
+    GraphProto.Builder g = GraphProto.newBuilder()
+      .addInput(input("x", 2))
+      .addNode(node("Relu", "r1", List.of("x"), List.of("y")))
+      .addNode(node("Relu", "r2", List.of("x"), List.of("y")))
+      .addOutput(output("y"));
+    assertBad(inspect(model(g)), "node \"r2\" (Relu): output 'y' is already defined");
+  }
+
+  @Test
+  void raw_data_size_mismatch() throws IOException {
+    GraphProto.Builder g = relu().addInitializer(
+      TensorProto.newBuilder()
+        .setName("w")
+        .setDataType(TensorProto.DataType.FLOAT_VALUE)
+        .addDims(2)
+        .addDims(2)
+        .setRawData(ByteString.copyFrom(new byte[3]))
+    );
+    assertBad(inspect(model(g)), "initializer 'w'");
+  }
+
+  @Test
+  void negative_dimension() throws IOException {
+    GraphProto.Builder g = GraphProto.newBuilder()
+      .addInput(input("x", 2, -3))
+      .addNode(node("Relu", "r", List.of("x"), List.of("y")))
+      .addOutput(output("y"));
+    assertBad(inspect(model(g)), "graph input 'x' has negative dimension -3");
+  }
+
+  @Test
+  void overflowing_dimensions() throws IOException {
+    GraphProto.Builder g = GraphProto.newBuilder()
+      .addInput(input("x", 1L << 40, 1L << 40))
+      .addNode(node("Relu", "r", List.of("x"), List.of("y")))
+      .addOutput(output("y"));
+    assertBad(inspect(model(g)), "overflows 64 bits");
+  }
+
+  @Test
+  void external_data_outside_the_model_directory() throws IOException {
+    Files.write(dir.getParent().resolve("secret.bin"), new byte[16]);
+    GraphProto.Builder g = relu().addInitializer(external("w", "../secret.bin"));
+    assertBad(inspect(model(g)), "initializer 'w'");
+  }
+
+  @Test
+  void external_data_through_a_symlink() throws IOException {
+    Path target = Files.createTempFile("kiln-secret", ".bin");
+    Files.write(target, new byte[16]);
+    Files.createSymbolicLink(dir.resolve("w.bin"), target);
+    GraphProto.Builder g = relu().addInitializer(external("w", "w.bin"));
+    assertBad(inspect(model(g)), "initializer 'w'");
+  }
+
+  static TensorProto external(String name, String location) {
+    return TensorProto.newBuilder()
+      .setName(name)
+      .setDataType(TensorProto.DataType.FLOAT_VALUE)
+      .addDims(4)
+      .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+      .addExternalData(
+        OnnxProto.StringStringEntryProto.newBuilder().setKey("location").setValue(location)
+      )
+      .build();
+  }
+
+  @Test
+  void unknown_ops_are_all_listed_with_exit_3() throws IOException {
+    GraphProto.Builder g = GraphProto.newBuilder()
+      .addInput(input("x", 2))
+      .addNode(node("Frobnicate", "f1", List.of("x"), List.of("a")))
+      .addNode(node("Relu", "r", List.of("a"), List.of("b")))
+      .addNode(node("Twiddle", "t1", List.of("b"), List.of("y")))
+      .addOutput(output("y"));
+    Run r = inspect(model(g));
+    assertEquals(Main.UNSUPPORTED, r.status(), r.err());
+    assertTrue(r.out().contains("node \"f1\" (Frobnicate): unsupported operator"), r.out());
+    assertTrue(r.out().contains("node \"t1\" (Twiddle): unsupported operator"), r.out());
+  }
+
+  @Test
+  void wrong_attribute_type() throws IOException {
+    GraphProto.Builder g = GraphProto.newBuilder()
+      .addInput(input("x", 2, 3))
+      .addNode(
+        node("LeakyRelu", "l", List.of("x"), List.of("y"))
+          .toBuilder()
+          .addAttribute(
+            AttributeProto.newBuilder()
+              .setName("alpha")
+              .setType(AttributeProto.AttributeType.STRING)
+              .setS(ByteString.copyFromUtf8("big"))
+          )
+      )
+      .addOutput(output("y"));
+    assertBad(
+      inspect(model(g)),
+      "node \"l\" (LeakyRelu): attribute 'alpha' must be a float, got a string"
+    );
+  }
+
+  @Test
+  void recursive_function_nests_too_deep() throws IOException {
+    OnnxProto.FunctionProto f = OnnxProto.FunctionProto.newBuilder()
+      .setName("Loopy")
+      .setDomain("custom")
+      .addInput("a")
+      .addOutput("b")
+      .addNode(node("Loopy", "inner", List.of("a"), List.of("b")).toBuilder().setDomain("custom"))
+      .addOpsetImport(OnnxProto.OperatorSetIdProto.newBuilder().setDomain("custom").setVersion(1))
+      .build();
+    GraphProto.Builder g = GraphProto.newBuilder()
+      .addInput(input("x", 2))
+      .addNode(node("Loopy", "call", List.of("x"), List.of("y")).toBuilder().setDomain("custom"))
+      .addOutput(output("y"));
+    ModelProto m = model(g)
+      .toBuilder()
+      .addOpsetImport(OnnxProto.OperatorSetIdProto.newBuilder().setDomain("custom").setVersion(1))
+      .addFunctions(f)
+      .build();
+    assertBad(inspect(m), "nest deeper than 32");
+  }
+}

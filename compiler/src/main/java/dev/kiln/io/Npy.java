@@ -8,119 +8,136 @@ import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 /**
- * NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0), C order only. Reading accepts
- * little- and big-endian numeric dtypes and {@code |b1}; writing is little-endian. {@code bf16} has
- * no NumPy dtype and is written as {@code <f4}.
+ * NumPy {@code .npy} files, format versions 1.0, 2.0 and 3.0, C order only.
+ *
+ * <p>Reading accepts the dtypes {@code f2 f4 f8 i1 u1 i2 u2 i4 u4 i8 u8 b1} little-endian ({@code
+ * <}), big-endian ({@code >}), or without byte order ({@code |}, one-byte types only). The header
+ * must be exactly the dictionary NumPy writes: the keys {@code descr}, {@code fortran_order} and
+ * {@code shape}, each once, nothing else; {@code fortran_order: True} is refused. Headers are at
+ * most 64 KiB and files under 2 GiB. Nonzero {@code b1} bytes read as true.
+ *
+ * <p>Writing produces version 1.0, little-endian. {@code bf16} has no NumPy dtype: it is written as
+ * {@code <f4} (every bf16 value is exactly representable), so reading it back gives {@code f32}.
  */
 public final class Npy {
 
+  /** Longest header accepted. */
+  public static final int MAX_HEADER = 1 << 16;
+
+  /** Largest file accepted. */
+  public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
   private static final byte[] MAGIC = { (byte) 0x93, 'N', 'U', 'M', 'P', 'Y' };
-  private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-z])(\\d+)'");
-  private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-  private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
-  private static final int MAX_HEADER = 1 << 16;
 
   private Npy() {}
 
+  /** The tensor stored in {@code file}. */
   public static Tensor read(Path file) {
     byte[] b;
     try {
-      b = Files.readAllBytes(file);
+      if (!Files.isRegularFile(file)) {
+        throw bad(file, Files.exists(file) ? "not a regular file" : "no such file");
+      }
+      long size = Files.size(file);
+      if (size > MAX_BYTES) {
+        throw bad(file, "is " + size + " bytes; .npy files must be under 2 GiB");
+      }
+      try (InputStream in = Files.newInputStream(file)) {
+        b = in.readNBytes((int) size);
+      }
+    } catch (NoSuchFileException e) {
+      throw bad(file, "no such file");
     } catch (IOException e) {
-      throw bad(file, "cannot read: " + e.getMessage());
+      throw bad(file, "cannot read (" + e.getMessage() + ")");
     }
-    return decode(b, file);
+    return decode(b, file.toString());
   }
 
-  static Tensor decode(byte[] b, Path file) {
-    if (b.length < 10 || !java.util.Arrays.equals(b, 0, 6, MAGIC, 0, 6)) {
-      throw bad(file, "not a .npy file");
+  /** Writes {@code t} to {@code file} (see {@link #encode}). */
+  public static void write(Path file, Tensor t) {
+    try {
+      Files.write(file, encode(t));
+    } catch (IOException e) {
+      throw bad(file, "cannot write (" + e.getMessage() + ")");
     }
-    int major = b[6];
-    int headerLen;
-    int start;
-    if (major == 1) {
-      headerLen = (b[8] & 0xff) | ((b[9] & 0xff) << 8);
-      start = 10;
-    } else if (major == 2 || major == 3) {
-      if (b.length < 12) {
-        throw bad(file, "truncated header");
-      }
-      long len =
-        (b[8] & 0xffL) | ((b[9] & 0xffL) << 8) | ((b[10] & 0xffL) << 16) | ((b[11] & 0xffL) << 24);
-      if (len > MAX_HEADER) {
-        throw bad(file, "header of " + len + " bytes is too long");
-      }
-      headerLen = (int) len;
-      start = 12;
-    } else {
-      throw bad(file, "unsupported .npy version " + major);
+  }
+
+  /** The tensor in the {@code .npy} bytes {@code b}; {@code name} names them in messages. */
+  public static Tensor decode(byte[] b, String name) {
+    if (b.length < 8 || !Arrays.equals(b, 0, 6, MAGIC, 0, 6)) {
+      throw bad(name, "not a .npy file (bad magic)");
+    }
+    int major = b[6] & 0xff;
+    int minor = b[7] & 0xff;
+    if (major < 1 || major > 3 || minor != 0) {
+      throw bad(name, "unsupported .npy format version " + major + "." + minor);
+    }
+    int start = major == 1 ? 10 : 12;
+    if (b.length < start) {
+      throw bad(name, "truncated header");
+    }
+    long headerLen = (b[8] & 0xffL) | ((b[9] & 0xffL) << 8);
+    if (major > 1) {
+      headerLen |= ((b[10] & 0xffL) << 16) | ((b[11] & 0xffL) << 24);
+    }
+    if (headerLen > MAX_HEADER) {
+      throw bad(name, "header of " + headerLen + " bytes exceeds the maximum " + MAX_HEADER);
     }
     if (start + headerLen > b.length) {
-      throw bad(file, "truncated header");
+      throw bad(name, "truncated header");
     }
-    String header = new String(
-      b,
-      start,
-      headerLen,
-      major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1
-    );
-    Matcher d = DESCR.matcher(header);
-    Matcher f = FORTRAN.matcher(header);
-    Matcher s = SHAPE.matcher(header);
-    if (!d.find() || !f.find() || !s.find()) {
-      throw bad(file, "header lacks descr, fortran_order or shape: " + header.strip());
+    String header;
+    try {
+      header = (major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1).newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .decode(java.nio.ByteBuffer.wrap(b, start, (int) headerLen))
+        .toString();
+    } catch (CharacterCodingException e) {
+      throw bad(name, "header is not valid UTF-8");
     }
-    if (f.group(1).equals("True")) {
-      throw bad(file, "Fortran-order arrays are not supported");
+    if (!header.endsWith("\n")) {
+      throw bad(name, "header does not end with a newline");
     }
-    boolean bigEndian = d.group(1).equals(">");
-    ElementType e = dtype(d.group(2), Integer.parseInt(d.group(3)), file);
-    List<Long> dims = new ArrayList<>();
-    for (String part : s.group(1).split(",")) {
-      String p = part.strip();
-      if (p.isEmpty()) {
-        continue;
-      }
-      try {
-        long v = Long.parseLong(p);
-        if (v < 0) {
-          throw new NumberFormatException();
-        }
-        dims.add(v);
-      } catch (NumberFormatException x) {
-        throw bad(file, "bad dimension '" + p + "'");
-      }
-    }
-    if (dims.size() > Shape.MAX_RANK) {
-      throw bad(file, "rank " + dims.size() + " exceeds " + Shape.MAX_RANK);
-    }
-    Shape shape = Shape.of(dims);
+    Header h = new HeaderParser(header, name).parse();
+    ElementType e = h.element;
+    Shape shape = Shape.of(h.dims);
     long bytes;
     try {
       bytes = Math.multiplyExact(shape.numElements().orElseThrow(), (long) e.byteSize());
     } catch (ArithmeticException x) {
-      throw bad(file, "shape " + dims + " overflows");
+      throw bad(name, "shape " + h.dims + " has too many elements");
     }
-    int data = start + headerLen;
+    long data = start + headerLen;
     if (b.length - data != bytes) {
       throw bad(
-        file,
-        "holds " + (b.length - data) + " data bytes, shape " + dims + " of " + e + " needs " + bytes
+        name,
+        "holds " +
+        (b.length - data) +
+        " data bytes, shape " +
+        h.dims +
+        " of " +
+        e +
+        " needs " +
+        bytes
       );
     }
-    byte[] payload = java.util.Arrays.copyOfRange(b, data, b.length);
+    byte[] payload = Arrays.copyOfRange(b, (int) data, b.length);
     int w = e.byteSize();
-    if (bigEndian && w > 1) {
+    if (h.bigEndian && w > 1) {
       for (int i = 0; i < payload.length; i += w) {
         for (int j = 0; j < w / 2; j++) {
           byte t = payload[i + j];
@@ -129,38 +146,20 @@ public final class Npy {
         }
       }
     }
+    if (e == ElementType.BOOL) {
+      for (int i = 0; i < payload.length; i++) {
+        payload[i] = (byte) (payload[i] != 0 ? 1 : 0);
+      }
+    }
     return Tensor.wrap(new TensorType(e, shape), payload);
   }
 
-  private static ElementType dtype(String kind, int size, Path file) {
-    ElementType e = switch (kind + size) {
-      case "f2" -> ElementType.F16;
-      case "f4" -> ElementType.F32;
-      case "f8" -> ElementType.F64;
-      case "i1" -> ElementType.I8;
-      case "u1" -> ElementType.U8;
-      case "i2" -> ElementType.I16;
-      case "u2" -> ElementType.U16;
-      case "i4" -> ElementType.I32;
-      case "u4" -> ElementType.U32;
-      case "i8" -> ElementType.I64;
-      case "u8" -> ElementType.U64;
-      case "b1" -> ElementType.BOOL;
-      default -> null;
-    };
-    if (e == null) {
-      throw bad(file, "unsupported dtype " + kind + size);
-    }
-    return e;
-  }
-
-  /** The bytes of a version 1.0 {@code .npy} file holding {@code t}. */
+  /** The bytes of a version 1.0 {@code .npy} file holding {@code t}; {@code bf16} becomes f4. */
   public static byte[] encode(Tensor t) {
     Tensor data = t;
     String descr = switch (t.elementType()) {
       case F16 -> "<f2";
-      case F32 -> "<f4";
-      case BF16 -> "<f4";
+      case F32, BF16 -> "<f4";
       case F64 -> "<f8";
       case I8 -> "|i1";
       case U8 -> "|u1";
@@ -175,30 +174,209 @@ public final class Npy {
     if (t.elementType() == ElementType.BF16) {
       data = Tensor.ofDoubles(t.type().withElementType(ElementType.F32), t.toDoubles());
     }
-    StringBuilder shape = new StringBuilder("(");
     long[] sizes = t.shape().sizes();
+    StringBuilder shape = new StringBuilder("(");
     for (int i = 0; i < sizes.length; i++) {
-      shape
-        .append(sizes[i])
-        .append(i == 0 && sizes.length == 1 ? "," : i < sizes.length - 1 ? ", " : "");
+      shape.append(i == 0 ? "" : ", ").append(sizes[i]);
     }
-    shape.append(')');
+    shape.append(sizes.length == 1 ? ",)" : ")");
     String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-    int total = 10 + dict.length() + 1;
-    int pad = (64 - (total % 64)) % 64;
-    String header = dict + " ".repeat(pad) + "\n";
+    int unpadded = 10 + dict.length() + 1;
+    String header = dict + " ".repeat((64 - (unpadded % 64)) % 64) + "\n";
+    byte[] h = header.getBytes(StandardCharsets.ISO_8859_1);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(MAGIC);
     out.write(1);
     out.write(0);
-    out.write(header.length() & 0xff);
-    out.write(header.length() >>> 8);
-    out.writeBytes(header.getBytes(StandardCharsets.ISO_8859_1));
+    out.write(h.length & 0xff);
+    out.write(h.length >>> 8);
+    out.writeBytes(h);
     out.writeBytes(data.bytes());
     return out.toByteArray();
   }
 
-  private static DiagnosticException bad(Path file, String message) {
+  private record Header(ElementType element, boolean bigEndian, List<Long> dims) {}
+
+  /** A recursive-descent parser for the Python dictionary literal of an {@code .npy} header. */
+  private static final class HeaderParser {
+
+    private final String s;
+    private final String name;
+    private int pos;
+
+    HeaderParser(String s, String name) {
+      this.s = s;
+      this.name = name;
+    }
+
+    Header parse() {
+      Map<String, Object> values = new HashMap<>();
+      skipSpace();
+      expect('{');
+      skipSpace();
+      while (peek() != '}') {
+        String key = string();
+        if (!List.of("descr", "fortran_order", "shape").contains(key)) {
+          throw fail("unknown key '" + key + "'");
+        }
+        skipSpace();
+        expect(':');
+        skipSpace();
+        Object v = switch (key) {
+          case "descr" -> string();
+          case "fortran_order" -> bool();
+          default -> tuple();
+        };
+        if (values.put(key, v) != null) {
+          throw fail("key '" + key + "' appears twice");
+        }
+        skipSpace();
+        if (peek() == ',') {
+          pos++;
+          skipSpace();
+        } else if (peek() != '}') {
+          throw fail("expected ',' or '}' at offset " + pos);
+        }
+      }
+      pos++;
+      skipSpace();
+      if (pos != s.length()) {
+        throw fail("unexpected text after the dictionary at offset " + pos);
+      }
+      for (String k : List.of("descr", "fortran_order", "shape")) {
+        if (!values.containsKey(k)) {
+          throw fail("missing key '" + k + "'");
+        }
+      }
+      if ((Boolean) values.get("fortran_order")) {
+        throw bad(name, "Fortran-order arrays are not supported; save with C order");
+      }
+      String descr = (String) values.get("descr");
+      @SuppressWarnings("unchecked")
+      List<Long> dims = (List<Long>) values.get("shape");
+      return dtype(descr, dims);
+    }
+
+    private Header dtype(String descr, List<Long> dims) {
+      if (descr.length() != 3) {
+        throw bad(name, "unsupported dtype '" + descr + "'");
+      }
+      char order = descr.charAt(0);
+      ElementType e = switch (descr.substring(1)) {
+        case "f2" -> ElementType.F16;
+        case "f4" -> ElementType.F32;
+        case "f8" -> ElementType.F64;
+        case "i1" -> ElementType.I8;
+        case "u1" -> ElementType.U8;
+        case "i2" -> ElementType.I16;
+        case "u2" -> ElementType.U16;
+        case "i4" -> ElementType.I32;
+        case "u4" -> ElementType.U32;
+        case "i8" -> ElementType.I64;
+        case "u8" -> ElementType.U64;
+        case "b1" -> ElementType.BOOL;
+        default -> throw bad(name, "unsupported dtype '" + descr + "'");
+      };
+      boolean oneByte = e.byteSize() == 1;
+      boolean ok = order == '<' || order == '>' || (order == '|' && oneByte);
+      if (!ok) {
+        throw bad(name, "unsupported byte order in dtype '" + descr + "'");
+      }
+      return new Header(e, order == '>', dims);
+    }
+
+    private String string() {
+      char q = peek();
+      if (q != '\'' && q != '"') {
+        throw fail("expected a quoted string at offset " + pos);
+      }
+      int end = s.indexOf(q, pos + 1);
+      if (end < 0) {
+        throw fail("unterminated string at offset " + pos);
+      }
+      String v = s.substring(pos + 1, end);
+      if (v.indexOf('\\') >= 0) {
+        throw fail("escapes in strings are not supported");
+      }
+      pos = end + 1;
+      return v;
+    }
+
+    private Boolean bool() {
+      if (s.startsWith("True", pos)) {
+        pos += 4;
+        return Boolean.TRUE;
+      }
+      if (s.startsWith("False", pos)) {
+        pos += 5;
+        return Boolean.FALSE;
+      }
+      throw fail("expected True or False at offset " + pos);
+    }
+
+    private List<Long> tuple() {
+      expect('(');
+      List<Long> dims = new ArrayList<>();
+      skipSpace();
+      boolean comma = false;
+      while (peek() != ')') {
+        int begin = pos;
+        while (pos < s.length() && Character.isDigit(s.charAt(pos))) {
+          pos++;
+        }
+        if (pos == begin || pos - begin > 18) {
+          throw fail("expected a dimension at offset " + begin);
+        }
+        if (s.charAt(begin) == '0' && pos - begin > 1) {
+          throw fail("dimension with a leading zero at offset " + begin);
+        }
+        dims.add(Long.parseLong(s.substring(begin, pos)));
+        if (dims.size() > Shape.MAX_RANK) {
+          throw fail("rank exceeds the maximum " + Shape.MAX_RANK);
+        }
+        skipSpace();
+        comma = false;
+        if (peek() == ',') {
+          pos++;
+          comma = true;
+          skipSpace();
+        } else if (peek() != ')') {
+          throw fail("expected ',' or ')' at offset " + pos);
+        }
+      }
+      if (dims.size() == 1 && !comma) {
+        throw fail("a one-element shape needs a trailing comma");
+      }
+      pos++;
+      return dims;
+    }
+
+    private void skipSpace() {
+      while (pos < s.length() && (s.charAt(pos) == ' ' || s.charAt(pos) == '\n')) {
+        pos++;
+      }
+    }
+
+    private char peek() {
+      if (pos >= s.length()) {
+        throw fail("header ends early");
+      }
+      return s.charAt(pos);
+    }
+
+    private void expect(char c) {
+      if (peek() != c) {
+        throw fail("expected '" + c + "' at offset " + pos);
+      }
+      pos++;
+    }
+
+    private DiagnosticException fail(String message) {
+      return bad(name, "malformed header: " + message);
+    }
+  }
+
+  private static DiagnosticException bad(Object file, String message) {
     return DiagnosticException.error(Location.UNKNOWN, file + ": " + message);
   }
 }

@@ -47,4 +47,11 @@ public interface ImportContext {
    * the graph's inputs in order); values of enclosing graphs are visible inside.
    */
   Region importSubgraph(OnnxGraph graph, List<TensorType> argumentTypes);
+
+  /**
+   * Imports the nodes of an argument-less {@code graph} into the current block, as if they were
+   * written in place of the node, and returns the graph's outputs. Used when a branch is known at
+   * compile time.
+   */
+  List<Value> inlineSubgraph(OnnxGraph graph);
 }

@@ -2,6 +2,8 @@ package dev.kiln.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.onnx.proto.OnnxProto;
@@ -13,11 +15,12 @@ import java.nio.file.Path;
 
 /**
  * Reads ONNX protobuf files with the limits DESIGN.md sets: files under 2 GiB, message nesting at
- * most 100 deep. Anything that does not parse is a one-line diagnostic, never a stack trace.
+ * most 100 deep. Anything that does not parse is a one-line {@link DiagnosticException}, never a
+ * stack trace; a tensor file's message starts with its path, a model's is rendered after it.
  */
 public final class ModelLoader {
 
-  /** Largest file accepted: protobuf's own 2 GiB limit. */
+  /** Largest file accepted: one byte under 2 GiB, protobuf's own message limit. */
   public static final long MAX_BYTES = (1L << 31) - 1;
 
   /** Deepest message nesting accepted. */
@@ -25,58 +28,79 @@ public final class ModelLoader {
 
   private ModelLoader() {}
 
+  /** The model in {@code file}; it must have an IR version and a graph. */
   public static OnnxProto.ModelProto load(Path file) {
-    try (InputStream in = open(file, "")) {
-      CodedInputStream cis = limited(in);
-      OnnxProto.ModelProto m = OnnxProto.ModelProto.parseFrom(cis);
-      cis.checkLastTagWas(0);
-      return m;
-    } catch (InvalidProtocolBufferException e) {
-      throw invalid("not a valid ONNX model (" + e.getMessage() + ")");
-    } catch (IOException e) {
-      throw invalid("cannot read: " + e.getMessage());
+    OnnxProto.ModelProto m = parse(file, "", OnnxProto.ModelProto.parser(), "ONNX model");
+    if (!m.hasIrVersion() || !m.hasGraph()) {
+      throw invalid(
+        "",
+        "not a valid ONNX model (" + (m.hasIrVersion() ? "no graph" : "no ir_version") + ")"
+      );
     }
+    return m;
   }
 
   /** Reads a serialized {@code TensorProto}, as ONNX test data sets store inputs and outputs. */
   public static OnnxProto.TensorProto readTensor(Path file) {
-    try (InputStream in = open(file, file + ": ")) {
-      return OnnxProto.TensorProto.parseFrom(limited(in));
-    } catch (InvalidProtocolBufferException e) {
-      throw invalid(file + ": not a valid TensorProto (" + e.getMessage() + ")");
-    } catch (IOException e) {
-      throw invalid(file + ": cannot read: " + e.getMessage());
+    OnnxProto.TensorProto t = parse(
+      file,
+      file + ": ",
+      OnnxProto.TensorProto.parser(),
+      "TensorProto"
+    );
+    if (!t.hasDataType()) {
+      throw invalid(file + ": ", "not a valid TensorProto (no data_type)");
     }
+    return t;
   }
 
-  private static InputStream open(Path file, String prefix) throws IOException {
+  private static <T extends MessageLite> T parse(
+    Path file,
+    String prefix,
+    Parser<T> parser,
+    String what
+  ) {
+    long size;
     try {
+      if (Files.isDirectory(file)) {
+        throw invalid(prefix, "is a directory");
+      }
       if (!Files.isRegularFile(file)) {
-        throw invalid(prefix + (Files.isDirectory(file) ? "is a directory" : "not a regular file"));
+        throw invalid(prefix, "not a regular file");
       }
-      long size = Files.size(file);
-      if (size > MAX_BYTES) {
-        throw invalid(
-          prefix +
-          "is " +
-          size +
-          " bytes; models must be under 2 GiB (put large weights in external data)"
-        );
-      }
-      return Files.newInputStream(file);
+      size = Files.size(file);
     } catch (NoSuchFileException e) {
-      throw invalid(prefix + "no such file");
+      throw invalid(prefix, "no such file");
+    } catch (IOException e) {
+      throw invalid(prefix, "cannot read (" + e.getMessage() + ")");
+    }
+    if (size > MAX_BYTES) {
+      throw invalid(
+        prefix,
+        "is " + size + " bytes; files must be under 2 GiB (store large weights as external data)"
+      );
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      CodedInputStream cis = CodedInputStream.newInstance(in);
+      cis.setRecursionLimit(MAX_NESTING);
+      cis.setSizeLimit((int) size);
+      T message = parser.parseFrom(cis);
+      if (!cis.isAtEnd()) {
+        throw invalid(prefix, "not a valid " + what + " (trailing data)");
+      }
+      return message;
+    } catch (InvalidProtocolBufferException e) {
+      throw invalid(prefix, "not a valid " + what + " (" + oneLine(e.getMessage()) + ")");
+    } catch (IOException e) {
+      throw invalid(prefix, "cannot read (" + e.getMessage() + ")");
     }
   }
 
-  private static CodedInputStream limited(InputStream in) {
-    CodedInputStream cis = CodedInputStream.newInstance(in);
-    cis.setRecursionLimit(MAX_NESTING);
-    cis.setSizeLimit(Integer.MAX_VALUE);
-    return cis;
+  private static String oneLine(String s) {
+    return s == null ? "malformed protobuf" : s.replaceAll("\\s+", " ").strip();
   }
 
-  private static DiagnosticException invalid(String message) {
-    return DiagnosticException.error(Location.UNKNOWN, message);
+  private static DiagnosticException invalid(String prefix, String message) {
+    return DiagnosticException.error(Location.UNKNOWN, prefix + message);
   }
 }

@@ -798,6 +798,32 @@ public final class OnnxImporter {
     }
 
     @Override
+    public List<Value> inlineSubgraph(OnnxGraph graph) {
+      if (depth + 1 > MAX_SUBGRAPH_DEPTH) {
+        throw new OnnxError("subgraphs nest deeper than " + MAX_SUBGRAPH_DEPTH);
+      }
+      OnnxProto.GraphProto g = (OnnxProto.GraphProto) graph.proto();
+      OnnxError.check(g.getInputCount() == 0, "an inlined subgraph takes no inputs");
+      Scope child = new Scope(scope);
+      for (OnnxProto.TensorProto t : g.getInitializerList()) {
+        child.names.put(
+          t.getName(),
+          OnnxImporter.this.constant(
+            builder,
+            decodeTensor(t, "initializer '" + t.getName() + "'"),
+            t.getName()
+          )
+        );
+      }
+      nodes(g.getNodeList(), builder, child, depth + 1, Map.of());
+      List<Value> results = new ArrayList<>();
+      for (OnnxProto.ValueInfoProto out : g.getOutputList()) {
+        results.add(value(child, out.getName(), "subgraph output '" + out.getName() + "'"));
+      }
+      return results;
+    }
+
+    @Override
     public Region importSubgraph(OnnxGraph graph, List<TensorType> argumentTypes) {
       if (depth + 1 > MAX_SUBGRAPH_DEPTH) {
         throw new OnnxError("subgraphs nest deeper than " + MAX_SUBGRAPH_DEPTH);

@@ -8,212 +8,281 @@ import dev.kiln.ir.TensorType;
 import dev.kiln.onnx.proto.OnnxProto;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * ONNX {@code TensorProto} to and from Kiln {@link Tensor}: typed fields or little-endian {@code
- * raw_data}, and external data read only from regular files inside the model's directory (no
- * {@code ..}, no absolute paths, no symbolic or hard links, offset and length inside the file, length
- * equal to the declared shape).
+ * ONNX {@code TensorProto} to and from Kiln {@link Tensor}.
+ *
+ * <p>Decoding reads the typed fields ({@code float_data}; {@code int32_data} for the 8- and 16-bit
+ * types, {@code bool}, and the bit patterns of {@code float16} and {@code bfloat16}; {@code
+ * int64_data}; {@code double_data}; {@code uint64_data} for {@code uint32} and {@code uint64}),
+ * little-endian {@code raw_data}, or external data. External data is read only from a regular file
+ * inside the model's directory: the location must be relative, contain no {@code ..}, pass through
+ * no symbolic link, and name a file with a single hard link; offset and length must be non-negative
+ * decimal integers that stay inside the file, and the length must equal the shape's byte size.
+ * Every problem is an {@link OnnxError} naming the tensor.
  */
 public final class TensorProtos {
 
   /** Largest tensor payload one Java array can hold. */
   public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
+  private static final Set<String> EXTERNAL_KEYS = Set.of(
+    "location",
+    "offset",
+    "length",
+    "checksum"
+  );
+
   private TensorProtos() {}
 
+  /** The tensor {@code t} holds; external data is resolved against {@code modelDir}. */
   public static Tensor decode(OnnxProto.TensorProto t, Path modelDir) {
+    String who = t.getName().isEmpty() ? "tensor: " : "tensor '" + t.getName() + "': ";
+    try {
+      return decodeNamed(t, modelDir);
+    } catch (OnnxError e) {
+      throw new OnnxError(who + e.getMessage());
+    }
+  }
+
+  private static Tensor decodeNamed(OnnxProto.TensorProto t, Path modelDir) {
+    if (!t.hasDataType()) {
+      throw new OnnxError("data_type is missing");
+    }
     ElementType e = ElementTypes.fromOnnx(t.getDataType());
-    if (t.getDimsCount() > Shape.MAX_RANK) {
-      throw new OnnxError("rank " + t.getDimsCount() + " exceeds " + Shape.MAX_RANK);
+    if (t.hasSegment()) {
+      throw new OnnxError("segmented tensors are not supported");
     }
-    for (long d : t.getDimsList()) {
-      if (d < 0) {
-        throw new OnnxError("negative dimension " + d + " in " + t.getDimsList());
-      }
+    List<Long> dims = t.getDimsList();
+    if (dims.size() > Shape.MAX_RANK) {
+      throw new OnnxError("rank " + dims.size() + " exceeds the maximum " + Shape.MAX_RANK);
     }
-    Shape shape = Shape.of(t.getDimsList());
-    long count;
+    long count = 1;
     long bytes;
     try {
-      count = shape.numElements().orElseThrow();
+      for (long d : dims) {
+        if (d < 0) {
+          throw new OnnxError("dimension " + d + " in " + dims + " is negative");
+        }
+        count = Math.multiplyExact(count, d);
+      }
       bytes = Math.multiplyExact(count, (long) e.byteSize());
     } catch (ArithmeticException x) {
-      throw new OnnxError("shape " + t.getDimsList() + " has more elements than 64 bits count");
+      throw new OnnxError("shape " + dims + " has more elements than a 64-bit count holds");
     }
     if (bytes > MAX_BYTES) {
-      throw new OnnxError(
-        "tensor of " + bytes + " bytes is larger than Kiln reads (" + MAX_BYTES + ")"
-      );
+      throw new OnnxError("payload of " + bytes + " bytes exceeds the maximum " + MAX_BYTES);
     }
-    TensorType type = new TensorType(e, shape);
+    TensorType type = new TensorType(e, Shape.of(dims));
+    byte[] data;
     if (t.getDataLocation() == OnnxProto.TensorProto.DataLocation.EXTERNAL) {
-      return Tensor.wrap(type, external(t, modelDir, bytes));
-    }
-    if (t.hasRawData()) {
+      data = external(t, modelDir, bytes);
+    } else if (t.hasRawData()) {
       ByteString raw = t.getRawData();
       if (raw.size() != bytes) {
         throw new OnnxError(
-          "raw_data has " +
-          raw.size() +
-          " bytes but shape " +
-          t.getDimsList() +
-          " of " +
-          e +
-          " needs " +
-          bytes
+          "raw_data has " + raw.size() + " bytes, shape " + dims + " of " + e + " needs " + bytes
         );
       }
-      return Tensor.wrap(type, raw.toByteArray());
+      data = raw.toByteArray();
+    } else {
+      data = typed(t, e, (int) count, (int) bytes);
     }
-    Tensor.Builder b = new Tensor.Builder(type);
+    if (e == ElementType.BOOL) {
+      for (int i = 0; i < data.length; i++) {
+        data[i] = (byte) (data[i] != 0 ? 1 : 0);
+      }
+    }
+    return Tensor.wrap(type, data);
+  }
+
+  private static byte[] typed(OnnxProto.TensorProto t, ElementType e, int count, int bytes) {
+    ByteBuffer out = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
     switch (e) {
       case F32 -> {
-        check(t.getFloatDataCount(), count, "float_data");
+        check(t.getFloatDataCount(), count, "float_data", e);
         for (int i = 0; i < count; i++) {
-          b.setDouble(i, t.getFloatData(i));
+          out.putInt(Float.floatToRawIntBits(t.getFloatData(i)));
         }
       }
       case F64 -> {
-        check(t.getDoubleDataCount(), count, "double_data");
+        check(t.getDoubleDataCount(), count, "double_data", e);
         for (int i = 0; i < count; i++) {
-          b.setDouble(i, t.getDoubleData(i));
+          out.putLong(Double.doubleToRawLongBits(t.getDoubleData(i)));
         }
       }
       case I64 -> {
-        check(t.getInt64DataCount(), count, "int64_data");
+        check(t.getInt64DataCount(), count, "int64_data", e);
         for (int i = 0; i < count; i++) {
-          b.setLong(i, t.getInt64Data(i));
+          out.putLong(t.getInt64Data(i));
         }
       }
-      case U64, U32 -> {
-        check(t.getUint64DataCount(), count, "uint64_data");
+      case U64 -> {
+        check(t.getUint64DataCount(), count, "uint64_data", e);
         for (int i = 0; i < count; i++) {
-          b.setLong(i, t.getUint64Data(i));
+          out.putLong(t.getUint64Data(i));
         }
       }
-      case F16, BF16 -> {
-        check(t.getInt32DataCount(), count, "int32_data");
-        byte[] data = new byte[Math.toIntExact(bytes)];
+      case U32 -> {
+        check(t.getUint64DataCount(), count, "uint64_data", e);
         for (int i = 0; i < count; i++) {
-          int bits = t.getInt32Data(i);
-          data[2 * i] = (byte) bits;
-          data[2 * i + 1] = (byte) (bits >>> 8);
+          out.putInt((int) t.getUint64Data(i));
         }
-        return Tensor.wrap(type, data);
       }
-      case I32, I16, I8, U16, U8, BOOL -> {
-        check(t.getInt32DataCount(), count, "int32_data");
+      case I32 -> {
+        check(t.getInt32DataCount(), count, "int32_data", e);
         for (int i = 0; i < count; i++) {
-          b.setLong(i, t.getInt32Data(i));
+          out.putInt(t.getInt32Data(i));
+        }
+      }
+      case I16, U16, F16, BF16 -> {
+        check(t.getInt32DataCount(), count, "int32_data", e);
+        for (int i = 0; i < count; i++) {
+          out.putShort((short) t.getInt32Data(i));
+        }
+      }
+      case I8, U8, BOOL -> {
+        check(t.getInt32DataCount(), count, "int32_data", e);
+        for (int i = 0; i < count; i++) {
+          out.put((byte) t.getInt32Data(i));
         }
       }
     }
-    return b.build();
+    return out.array();
   }
 
-  private static void check(int have, long want, String field) {
+  private static void check(int have, int want, String field, ElementType e) {
     if (have != want) {
-      throw new OnnxError(field + " has " + have + " values, the shape needs " + want);
+      throw new OnnxError(
+        field + " has " + have + " values, " + want + " elements of " + e + " expected"
+      );
     }
   }
 
   private static byte[] external(OnnxProto.TensorProto t, Path modelDir, long bytes) {
     Map<String, String> kv = new HashMap<>();
     for (OnnxProto.StringStringEntryProto p : t.getExternalDataList()) {
-      kv.put(p.getKey(), p.getValue());
+      if (EXTERNAL_KEYS.contains(p.getKey()) && kv.put(p.getKey(), p.getValue()) != null) {
+        throw new OnnxError("external_data key '" + p.getKey() + "' appears twice");
+      }
     }
     String location = kv.get("location");
     if (location == null || location.isEmpty()) {
       throw new OnnxError("external data has no location");
     }
-    long offset = nonNegative(kv.getOrDefault("offset", "0"), "offset");
+    String where = "external data location '" + location + "'";
+    long offset = nonNegative(kv.get("offset"), "offset", 0);
     Path dir = modelDir.toAbsolutePath().normalize();
-    Path rel = Path.of(location);
-    if (rel.isAbsolute() || location.startsWith("/") || location.startsWith("\\")) {
-      throw new OnnxError("external data location '" + location + "' is absolute");
+    Path rel;
+    try {
+      rel = Path.of(location);
+    } catch (InvalidPathException x) {
+      throw new OnnxError(where + " is not a valid path");
     }
-    for (Path part : rel) {
-      if (part.toString().equals("..")) {
-        throw new OnnxError("external data location '" + location + "' leaves the model directory");
+    if (
+      rel.isAbsolute() ||
+      rel.getRoot() != null ||
+      location.startsWith("/") ||
+      location.startsWith("\\")
+    ) {
+      throw new OnnxError(where + " is an absolute path");
+    }
+    for (String part : location.split("[/\\\\]")) {
+      if (part.equals("..")) {
+        throw new OnnxError(where + " contains '..'");
       }
     }
     Path file = dir.resolve(rel).normalize();
-    if (!file.startsWith(dir)) {
-      throw new OnnxError("external data location '" + location + "' leaves the model directory");
+    if (!file.startsWith(dir) || file.equals(dir)) {
+      throw new OnnxError(where + " is outside the model directory");
     }
     Path walk = dir;
     for (Path part : dir.relativize(file)) {
       walk = walk.resolve(part);
       if (Files.isSymbolicLink(walk)) {
         throw new OnnxError(
-          "external data location '" + location + "' goes through a symbolic link"
+          where + " passes through the symbolic link '" + dir.relativize(walk) + "'"
         );
       }
+    }
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      throw new OnnxError(where + ": no such file");
+    }
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      throw new OnnxError(where + " is not a regular file");
     }
     try {
-      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-        throw new OnnxError(
-          "external data file '" + location + "' is missing or not a regular file"
-        );
+      if (
+        Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS) instanceof Integer n &&
+        n > 1
+      ) {
+        throw new OnnxError(where + " names a file with " + n + " hard links");
       }
-      Object links = Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-      if (links instanceof Integer n && n > 1) {
-        throw new OnnxError("external data file '" + location + "' has " + n + " hard links");
-      }
-      long size = Files.size(file);
-      long length = kv.containsKey("length")
-        ? nonNegative(kv.get("length"), "length")
-        : size - offset;
-      if (offset > size || length > size - offset) {
-        throw new OnnxError(
-          "external data offset " +
-          offset +
-          " + length " +
-          length +
-          " exceeds '" +
-          location +
-          "' (" +
-          size +
-          " bytes)"
-        );
-      }
-      if (length != bytes) {
-        throw new OnnxError(
-          "external data length " + length + " does not match the shape's " + bytes + " bytes"
-        );
-      }
-      byte[] data = new byte[Math.toIntExact(bytes)];
-      try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-        in.skipNBytes(offset);
-        in.readNBytes(data, 0, data.length);
-      }
-      return data;
-    } catch (UnsupportedOperationException | IllegalArgumentException e) {
-      throw new OnnxError("cannot check external data file '" + location + "': " + e.getMessage());
-    } catch (IOException e) {
-      throw new OnnxError("cannot read external data '" + location + "': " + e.getMessage());
+    } catch (UnsupportedOperationException | IllegalArgumentException | IOException x) {
+      throw new OnnxError(where + ": cannot check the link count (" + x.getMessage() + ")");
     }
+    long size;
+    try {
+      size = Files.size(file);
+    } catch (IOException x) {
+      throw new OnnxError(where + ": cannot read (" + x.getMessage() + ")");
+    }
+    long length = nonNegative(kv.get("length"), "length", bytes);
+    if (offset > size || length > size - offset) {
+      throw new OnnxError(
+        "external data offset " +
+        offset +
+        " + length " +
+        length +
+        " exceeds the " +
+        size +
+        " bytes of '" +
+        location +
+        "'"
+      );
+    }
+    if (length != bytes) {
+      throw new OnnxError(
+        "external data length " + length + " does not match the " + bytes + " bytes of the shape"
+      );
+    }
+    byte[] data = new byte[(int) bytes];
+    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+      in.skipNBytes(offset);
+      if (in.readNBytes(data, 0, data.length) != data.length) {
+        throw new OnnxError(where + ": file shrank while reading");
+      }
+    } catch (IOException x) {
+      throw new OnnxError(where + ": cannot read (" + x.getMessage() + ")");
+    }
+    return data;
   }
 
-  private static long nonNegative(String v, String what) {
+  private static long nonNegative(String v, String what, long absent) {
+    if (v == null) {
+      return absent;
+    }
+    if (v.isEmpty() || v.length() > 19 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new OnnxError("external data " + what + " '" + v + "' is not a non-negative integer");
+    }
     try {
-      long x = Long.parseLong(v);
-      if (x < 0) {
-        throw new NumberFormatException();
-      }
-      return x;
-    } catch (NumberFormatException e) {
+      return Long.parseLong(v);
+    } catch (NumberFormatException x) {
       throw new OnnxError("external data " + what + " '" + v + "' is not a non-negative integer");
     }
   }
 
-  /** A {@code TensorProto} named {@code name} holding {@code t} as {@code raw_data}. */
+  /** A {@code TensorProto} named {@code name} holding {@code t} as little-endian {@code raw_data}. */
   public static OnnxProto.TensorProto encode(String name, Tensor t) {
     OnnxProto.TensorProto.Builder b = OnnxProto.TensorProto.newBuilder()
       .setName(name)

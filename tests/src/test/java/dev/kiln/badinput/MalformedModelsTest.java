@@ -65,6 +65,15 @@ class MalformedModelsTest {
     assertEquals(Main.BAD_INPUT, r.status(), r.err());
     assertEquals(1, r.err().lines().count(), "one line: " + r.err());
     assertTrue(r.err().startsWith(dir.resolve("model.onnx") + ": "), r.err());
+    assertEquals(
+      1,
+      r
+        .err()
+        .split(java.util.regex.Pattern.quote(dir.resolve("model.onnx").toString()), -1)
+        .length -
+      1,
+      "file named once: " + r.err()
+    );
     assertTrue(r.err().contains(message), "expected '" + message + "' in: " + r.err());
   }
 

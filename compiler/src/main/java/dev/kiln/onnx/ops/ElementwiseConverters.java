@@ -204,12 +204,20 @@ public final class ElementwiseConverters {
     double min = Double.NEGATIVE_INFINITY;
     double max = Double.POSITIVE_INFINITY;
     if (n.hasInput(1)) {
-      Tensor t = c.requireConstant(n.input(1), "Clip min");
-      min = x.type().elementType().isFloat() ? t.getDouble(0) : t.getLong(0);
+      var t = c.constantValue(n.input(1));
+      if (t.isEmpty()) {
+        x = c.emit(new Max(), x, n.input(1));
+      } else {
+        min = x.type().elementType().isFloat() ? t.get().getDouble(0) : t.get().getLong(0);
+      }
     }
     if (n.hasInput(2)) {
-      Tensor t = c.requireConstant(n.input(2), "Clip max");
-      max = x.type().elementType().isFloat() ? t.getDouble(0) : t.getLong(0);
+      var t = c.constantValue(n.input(2));
+      if (t.isEmpty()) {
+        x = c.emit(new Min(), x, n.input(2));
+      } else {
+        max = x.type().elementType().isFloat() ? t.get().getDouble(0) : t.get().getLong(0);
+      }
     }
     return one(c.emit(new Clip(min, max), x));
   }

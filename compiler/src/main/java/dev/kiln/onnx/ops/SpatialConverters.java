@@ -76,6 +76,7 @@ public final class SpatialConverters {
         : c.emit(new Sqrt(), c.emit(new ReduceSum(axes, true), c.emit(new Mul(), x, x)));
       return one(c.emit(new Div(), x, norm));
     });
+    r.add("LRN", 1, SpatialConverters::lrn);
     r.add("DepthToSpace", 1, SpatialConverters::depthToSpace);
     r.add("SpaceToDepth", 1, SpatialConverters::spaceToDepth);
   }
@@ -279,6 +280,50 @@ public final class SpatialConverters {
     Value ms = c.emit(new ReduceMean(axes, true), c.emit(new Mul(), x, x));
     Value rms = c.emit(new Sqrt(), c.emit(new Add(), ms, scalar(c, x, eps)));
     return one(c.emit(new Mul(), c.emit(new Div(), x, rms), n.input(1)));
+  }
+
+  /**
+   * {@code y = x / (bias + alpha / size * sum(x^2 over a channel window))^beta}: the window sum is
+   * an average pool over the channel axis of {@code x^2} viewed as {@code [N, 1, C, rest]}.
+   */
+  private static List<Value> lrn(OnnxNode n, ImportContext c) {
+    Value x = n.input(0);
+    long size = n.getInt("size");
+    double alpha = n.getFloat("alpha", 1e-4);
+    double beta = n.getFloat("beta", 0.75);
+    double bias = n.getFloat("bias", 1.0);
+    int rank = x.type().rank();
+    long batch = dim(x, 0);
+    long ch = dim(x, 1);
+    long rest = 1;
+    for (int i = 2; i < rank; i++) {
+      rest *= dim(x, i);
+    }
+    Value sq = c.emit(new Reshape(List.of(batch, 1L, ch, rest)), c.emit(new Mul(), x, x));
+    long before = (size - 1) / 2;
+    long after = size - 1 - before;
+    Value avg = c.emit(
+      new AveragePool(
+        List.of(size, 1L),
+        List.of(),
+        List.of(before, 0L, after, 0L),
+        List.of(),
+        false,
+        true
+      ),
+      sq
+    );
+    List<Long> back = new ArrayList<>();
+    for (int i = 0; i < rank; i++) {
+      back.add(dim(x, i));
+    }
+    Value sum = c.emit(new Reshape(back), avg);
+    Value scaled = c.emit(
+      new Add(),
+      c.emit(new Mul(), sum, scalar(c, x, alpha)),
+      scalar(c, x, bias)
+    );
+    return one(c.emit(new Div(), x, c.emit(new Pow(), scaled, scalar(c, x, beta))));
   }
 
   private static long dim(Value x, int i) {

@@ -1,14 +1,5 @@
 package dev.kiln.ir.op;
 
-// NOTE for helper `shape` (the lead removes this line before committing): the lead already wrote
-// Slice, Gather, Expand, Tile, Pad, evaluate() of Reshape/Transpose/Concat, and
-// compiler/.../onnx/ops/ShapeConverters.java (Constant, ConstantOfShape, Shape, Size, Reshape,
-// Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Gather, Expand, Tile, Pad, Split, Range).
-// Do NOT edit those files. Put your converters in a NEW file DataConverters.java, register it in
-// Converters.all(), and do only: GatherElements, GatherND, ScatterElements/ScatterND/Scatter,
-// NonZero, OneHot, Trilu, EyeLike, Compress, ReverseSequence, CenterCropPad. Conformance runs now:
-// bin/kiln conformance ../shared/conformance/onnx-node --filter REGEX. Stop by 11:20 UTC.
-
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Region;
 import dev.kiln.ir.Tensor;

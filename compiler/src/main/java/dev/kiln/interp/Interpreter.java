@@ -38,6 +38,9 @@ public final class Interpreter {
     return block(entry, inputs, new IdentityHashMap<>());
   }
 
+  /** Largest tensor the interpreter materializes: the largest Java byte array. */
+  public static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 8;
+
   private static List<Tensor> block(Block b, List<Tensor> args, Map<Value, Tensor> outer) {
     Map<Value, Tensor> env = new IdentityHashMap<>(outer);
     for (int i = 0; i < args.size(); i++) {
@@ -85,6 +88,25 @@ public final class Interpreter {
         return block(regions.get(index).block(), arguments, env);
       }
     };
+    for (var r : n.results()) {
+      TensorType t = r.type();
+      if (t.isStatic()) {
+        long count = t.shape().numElements().orElseThrow();
+        if (count > MAX_TENSOR_BYTES / t.elementType().byteSize()) {
+          throw DiagnosticException.error(
+            n.location(),
+            n.op().name() +
+            ": result " +
+            t +
+            " holds " +
+            count +
+            " elements; the interpreter holds at most " +
+            MAX_TENSOR_BYTES +
+            " bytes per tensor"
+          );
+        }
+      }
+    }
     try {
       return n.op().evaluate(ctx, operands);
     } catch (OpError | ArithmeticException e) {

@@ -15,7 +15,7 @@ import java.nio.file.Path;
 
 /**
  * Reads ONNX protobuf files with the limits DESIGN.md sets: files under 2 GiB, message nesting at
- * most 100 deep. Anything that does not parse is a one-line {@link DiagnosticException}, never a
+ * most 128 deep (room for the 32 levels of subgraphs the importer allows, at three messages each). Anything that does not parse is a one-line {@link DiagnosticException}, never a
  * stack trace; a tensor file's message starts with its path, a model's is rendered after it.
  */
 public final class ModelLoader {
@@ -24,7 +24,7 @@ public final class ModelLoader {
   public static final long MAX_BYTES = (1L << 31) - 1;
 
   /** Deepest message nesting accepted. */
-  public static final int MAX_NESTING = 100;
+  public static final int MAX_NESTING = 128;
 
   private ModelLoader() {}
 
@@ -90,6 +90,14 @@ public final class ModelLoader {
       }
       return message;
     } catch (InvalidProtocolBufferException e) {
+      if (String.valueOf(e.getMessage()).contains("too many levels of nesting")) {
+        throw invalid(
+          prefix,
+          "messages nest deeper than " +
+          MAX_NESTING +
+          " levels (subgraphs may nest at most 32 deep)"
+        );
+      }
       throw invalid(prefix, "not a valid " + what + " (" + oneLine(e.getMessage()) + ")");
     } catch (IOException e) {
       throw invalid(prefix, "cannot read (" + e.getMessage() + ")");

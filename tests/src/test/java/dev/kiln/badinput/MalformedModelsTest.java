@@ -1,22 +1,30 @@
 package dev.kiln.badinput;
 
+import static dev.kiln.testing.OnnxModels.input;
+import static dev.kiln.testing.OnnxModels.longs;
+import static dev.kiln.testing.OnnxModels.model;
+import static dev.kiln.testing.OnnxModels.node;
+import static dev.kiln.testing.OnnxModels.output;
+import static dev.kiln.testing.OnnxModels.typedInput;
+import static dev.kiln.testing.OnnxModels.withGraph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.kiln.cli.Main;
+import dev.kiln.io.Npy;
+import dev.kiln.ir.ElementType;
+import dev.kiln.ir.Tensor;
+import dev.kiln.ir.TensorType;
 import dev.kiln.onnx.proto.OnnxProto;
 import dev.kiln.onnx.proto.OnnxProto.AttributeProto;
 import dev.kiln.onnx.proto.OnnxProto.GraphProto;
 import dev.kiln.onnx.proto.OnnxProto.ModelProto;
 import dev.kiln.onnx.proto.OnnxProto.NodeProto;
 import dev.kiln.onnx.proto.OnnxProto.TensorProto;
-import dev.kiln.onnx.proto.OnnxProto.ValueInfoProto;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.kiln.testing.Cli;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,34 +42,20 @@ class MalformedModelsTest {
   @TempDir
   Path dir;
 
-  record Run(int status, String out, String err) {}
-
-  Run inspect(ModelProto model) throws IOException {
+  Cli.Result inspect(ModelProto model) throws IOException {
     return inspect(model.toByteArray());
   }
 
-  Run inspect(byte[] bytes) throws IOException {
+  Cli.Result inspect(byte[] bytes) throws IOException {
     Path file = dir.resolve("model.onnx");
     Files.write(file, bytes);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = Main.run(
-      new String[] { "inspect", file.toString() },
-      new ByteArrayInputStream(new byte[0]),
-      new PrintStream(out, true, StandardCharsets.UTF_8),
-      new PrintStream(err, true, StandardCharsets.UTF_8)
-    );
-    Run r = new Run(
-      status,
-      out.toString(StandardCharsets.UTF_8),
-      err.toString(StandardCharsets.UTF_8)
-    );
+    Cli.Result r = Cli.run("inspect", file.toString());
     assertFalse(r.err().contains("Exception"), r.err());
     assertFalse(r.err().contains("\tat "), r.err());
     return r;
   }
 
-  void assertBad(Run r, String message) {
+  void assertBad(Cli.Result r, String message) {
     assertEquals(Main.BAD_INPUT, r.status(), r.err());
     assertEquals(1, r.err().lines().count(), "one line: " + r.err());
     assertTrue(r.err().startsWith(dir.resolve("model.onnx") + ": "), r.err());
@@ -77,48 +71,6 @@ class MalformedModelsTest {
     assertTrue(r.err().contains(message), "expected '" + message + "' in: " + r.err());
   }
 
-  static ValueInfoProto input(String name, long... dims) {
-    OnnxProto.TensorShapeProto.Builder s = OnnxProto.TensorShapeProto.newBuilder();
-    for (long d : dims) {
-      s.addDim(OnnxProto.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return ValueInfoProto.newBuilder()
-      .setName(name)
-      .setType(
-        OnnxProto.TypeProto.newBuilder().setTensorType(
-          OnnxProto.TypeProto.Tensor.newBuilder()
-            .setElemType(TensorProto.DataType.FLOAT_VALUE)
-            .setShape(s)
-        )
-      )
-      .build();
-  }
-
-  static ValueInfoProto output(String name) {
-    return ValueInfoProto.newBuilder().setName(name).build();
-  }
-
-  static NodeProto node(String op, String name, List<String> in, List<String> out) {
-    return NodeProto.newBuilder()
-      .setOpType(op)
-      .setName(name)
-      .addAllInput(in)
-      .addAllOutput(out)
-      .build();
-  }
-
-  static ModelProto model(GraphProto.Builder g) {
-    return model(g, 13);
-  }
-
-  static ModelProto model(GraphProto.Builder g, long opset) {
-    return ModelProto.newBuilder()
-      .setIrVersion(8)
-      .addOpsetImport(OnnxProto.OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
-      .setGraph(g.setName("g"))
-      .build();
-  }
-
   static GraphProto.Builder relu() {
     return GraphProto.newBuilder()
       .addInput(input("x", 2, 3))
@@ -128,7 +80,7 @@ class MalformedModelsTest {
 
   @Test
   void valid_model_inspects() throws IOException {
-    Run r = inspect(model(relu()));
+    Cli.Result r = inspect(model(relu()));
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("nn.relu"), r.out());
   }
@@ -259,7 +211,7 @@ class MalformedModelsTest {
       .addNode(node("Relu", "r", List.of("a"), List.of("b")))
       .addNode(node("Twiddle", "t1", List.of("b"), List.of("y")))
       .addOutput(output("y"));
-    Run r = inspect(model(g));
+    Cli.Result r = inspect(model(g));
     assertEquals(Main.UNSUPPORTED, r.status(), r.err());
     assertTrue(r.out().contains("node \"f1\" (Frobnicate): unsupported operator"), r.out());
     assertTrue(r.out().contains("node \"t1\" (Twiddle): unsupported operator"), r.out());
@@ -306,5 +258,137 @@ class MalformedModelsTest {
       .addFunctions(f)
       .build();
     assertBad(inspect(m), "nest deeper than 32");
+  }
+
+  static GraphProto.Builder nestedIfs(int depth) {
+    GraphProto.Builder inner = GraphProto.newBuilder()
+      .setName("level" + depth)
+      .addNode(node("Identity", "leaf", List.of("x"), List.of("y" + depth)))
+      .addOutput(output("y" + depth));
+    for (int level = depth - 1; level >= 0; level--) {
+      GraphProto.Builder other = GraphProto.newBuilder()
+        .setName("else" + level)
+        .addNode(node("Identity", "e" + level, List.of("x"), List.of("e" + level)))
+        .addOutput(output("e" + level));
+      NodeProto branch = withGraph(
+        withGraph(
+          node("If", "if" + level, List.of("c"), List.of("y" + level)),
+          "then_branch",
+          inner.build()
+        ),
+        "else_branch",
+        other.build()
+      );
+      inner = GraphProto.newBuilder()
+        .setName("level" + level)
+        .addNode(branch)
+        .addOutput(output("y" + level));
+    }
+    return inner.addInput(input("x", 2)).addInput(typedInput("c", TensorProto.DataType.BOOL_VALUE));
+  }
+
+  @Test
+  void if_nesting_at_32_is_accepted() throws IOException {
+    Cli.Result r = inspect(model(nestedIfs(32)));
+    assertEquals(0, r.status(), r.err());
+  }
+
+  @Test
+  void if_nesting_deeper_than_32() throws IOException {
+    assertBad(inspect(model(nestedIfs(33))), "nest deeper than 32");
+  }
+
+  @Test
+  void if_nesting_beyond_the_protobuf_limit() throws IOException {
+    assertBad(inspect(model(nestedIfs(60))), "subgraphs may nest at most 32 deep");
+  }
+
+  static GraphProto.Builder bomb(String op, List<String> inputs, TensorProto... constants) {
+    GraphProto.Builder g = GraphProto.newBuilder()
+      .addNode(node(op, "bomb", inputs, List.of("y")))
+      .addOutput(output("y"));
+    for (TensorProto t : constants) {
+      g.addInitializer(t);
+    }
+    return g;
+  }
+
+  @Test
+  void expand_bomb_is_left_unfolded() throws IOException {
+    Cli.Result r = inspect(
+      model(
+        bomb(
+          "Expand",
+          List.of("v", "s"),
+          longs("v", new long[0], 7),
+          longs("s", new long[] { 1 }, 1L << 40)
+        )
+      )
+    );
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("1099511627776"), r.out());
+  }
+
+  @Test
+  void tile_bomb_is_left_unfolded() throws IOException {
+    Cli.Result r = inspect(
+      model(
+        bomb(
+          "Tile",
+          List.of("v", "n"),
+          longs("v", new long[] { 1 }, 7),
+          longs("n", new long[] { 1 }, 1L << 24)
+        )
+      )
+    );
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("16777216"), r.out());
+  }
+
+  @Test
+  void range_bomb_is_left_unfolded() throws IOException {
+    Cli.Result r = inspect(
+      model(
+        bomb(
+          "Range",
+          List.of("a", "b", "d"),
+          longs("a", new long[0], 0),
+          longs("b", new long[0], 1L << 50),
+          longs("d", new long[0], 1)
+        ),
+        11
+      )
+    );
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("1125899906842624"), r.out());
+  }
+
+  @Test
+  void interpreter_refuses_a_bomb_without_allocating_it() throws IOException {
+    GraphProto.Builder g = bomb(
+      "Expand",
+      List.of("x", "s"),
+      longs("s", new long[] { 1 }, 1L << 40)
+    ).addInput(input("x", 1));
+    Path file = dir.resolve("model.onnx");
+    Files.write(file, model(g).toByteArray());
+    Path x = dir.resolve("x.npy");
+    Npy.write(x, Tensor.ofDoubles(TensorType.of(ElementType.F32, 1), 1.0));
+    Path out = dir.resolve("out");
+    Cli.Result r = Cli.run(
+      "run",
+      file.toString(),
+      "--input",
+      "x=" + x,
+      "--output-dir",
+      out.toString()
+    );
+    assertEquals(Main.BAD_INPUT, r.status(), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(
+      r.err().contains("the interpreter holds at most 2147483639 bytes per tensor"),
+      r.err()
+    );
+    assertFalse(Files.exists(out.resolve("output_0.npy")));
   }
 }

@@ -8,9 +8,12 @@ import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
+import dev.kiln.ir.op.Add;
 import dev.kiln.ir.op.Concat;
 import dev.kiln.ir.op.Expand;
 import dev.kiln.ir.op.Gather;
+import dev.kiln.ir.op.Iota;
+import dev.kiln.ir.op.Mul;
 import dev.kiln.ir.op.Pad;
 import dev.kiln.ir.op.Reshape;
 import dev.kiln.ir.op.Shapes;
@@ -432,20 +435,18 @@ public final class ShapeConverters {
     Tensor limit = c.requireConstant(n.input(1), "Range limit");
     Tensor delta = c.requireConstant(n.input(2), "Range delta");
     ElementType e = start.elementType();
-    double s = start.getDouble(0);
-    double l = limit.getDouble(0);
-    double d = delta.getDouble(0);
-    OnnxError.check(d != 0, "delta must not be 0");
-    long count = Math.max(0, (long) Math.ceil((l - s) / d));
-    OnnxError.check(count <= (1 << 24), "Range of %d elements is too large to fold", count);
-    Tensor.Builder b = new Tensor.Builder(TensorType.of(e, count));
-    for (long i = 0; i < count; i++) {
-      if (e.isFloat()) {
-        b.setDouble(i, s + i * d);
-      } else {
-        b.setLong(i, start.getLong(0) + i * delta.getLong(0));
-      }
+    long count;
+    if (e.isFloat()) {
+      double d = delta.getDouble(0);
+      OnnxError.check(d != 0, "delta must not be 0");
+      count = (long) Math.max(0, Math.ceil((limit.getDouble(0) - start.getDouble(0)) / d));
+    } else {
+      long d = delta.getLong(0);
+      OnnxError.check(d != 0, "delta must not be 0");
+      long span = Math.subtractExact(limit.getLong(0), start.getLong(0));
+      count = Math.max(0, Math.ceilDiv(span, d));
     }
-    return one(c.constant(b.build()));
+    Value iota = c.emit(new Iota(count, e));
+    return one(c.emit(new Add(), c.emit(new Mul(), iota, n.input(2)), n.input(0)));
   }
 }

@@ -43,6 +43,7 @@ public sealed interface Op
     Trilu,
     ReverseSequence,
     EyeLike,
+    Iota,
     Expand,
     Tile,
     Pad,

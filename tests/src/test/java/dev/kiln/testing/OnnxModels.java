@@ -1,0 +1,117 @@
+package dev.kiln.testing;
+
+import com.google.protobuf.ByteString;
+import dev.kiln.onnx.proto.OnnxProto;
+import dev.kiln.onnx.proto.OnnxProto.AttributeProto;
+import dev.kiln.onnx.proto.OnnxProto.GraphProto;
+import dev.kiln.onnx.proto.OnnxProto.ModelProto;
+import dev.kiln.onnx.proto.OnnxProto.NodeProto;
+import dev.kiln.onnx.proto.OnnxProto.TensorProto;
+import dev.kiln.onnx.proto.OnnxProto.ValueInfoProto;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/** Small builders for ONNX models written by tests, so that test models are code, not files. */
+public final class OnnxModels {
+
+  private OnnxModels() {}
+
+  /** A float graph input with the given dims. */
+  public static ValueInfoProto input(String name, long... dims) {
+    return typedInput(name, TensorProto.DataType.FLOAT_VALUE, dims);
+  }
+
+  /** A graph input of ONNX data type {@code elemType} with the given dims. */
+  public static ValueInfoProto typedInput(String name, int elemType, long... dims) {
+    OnnxProto.TensorShapeProto.Builder s = OnnxProto.TensorShapeProto.newBuilder();
+    for (long d : dims) {
+      s.addDim(OnnxProto.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    }
+    return ValueInfoProto.newBuilder()
+      .setName(name)
+      .setType(
+        OnnxProto.TypeProto.newBuilder().setTensorType(
+          OnnxProto.TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(s)
+        )
+      )
+      .build();
+  }
+
+  /** A graph output with no declared type. */
+  public static ValueInfoProto output(String name) {
+    return ValueInfoProto.newBuilder().setName(name).build();
+  }
+
+  public static NodeProto node(String op, String name, List<String> in, List<String> out) {
+    return NodeProto.newBuilder()
+      .setOpType(op)
+      .setName(name)
+      .addAllInput(in)
+      .addAllOutput(out)
+      .build();
+  }
+
+  /** {@code n} with an integer-list attribute added. */
+  public static NodeProto withInts(NodeProto n, String attribute, long... values) {
+    AttributeProto.Builder a = AttributeProto.newBuilder()
+      .setName(attribute)
+      .setType(AttributeProto.AttributeType.INTS);
+    for (long v : values) {
+      a.addInts(v);
+    }
+    return n.toBuilder().addAttribute(a).build();
+  }
+
+  /** {@code n} with a graph attribute added. */
+  public static NodeProto withGraph(NodeProto n, String attribute, GraphProto g) {
+    return n
+      .toBuilder()
+      .addAttribute(
+        AttributeProto.newBuilder()
+          .setName(attribute)
+          .setType(AttributeProto.AttributeType.GRAPH)
+          .setG(g)
+      )
+      .build();
+  }
+
+  /** A float32 initializer. */
+  public static TensorProto floats(String name, long[] dims, float... values) {
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      b.putFloat(v);
+    }
+    return tensor(name, TensorProto.DataType.FLOAT_VALUE, dims, b.array());
+  }
+
+  /** An int64 initializer. */
+  public static TensorProto longs(String name, long[] dims, long... values) {
+    ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (long v : values) {
+      b.putLong(v);
+    }
+    return tensor(name, TensorProto.DataType.INT64_VALUE, dims, b.array());
+  }
+
+  private static TensorProto tensor(String name, int type, long[] dims, byte[] raw) {
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type);
+    for (long d : dims) {
+      t.addDims(d);
+    }
+    return t.setRawData(ByteString.copyFrom(raw)).build();
+  }
+
+  /** A model of IR version 8 importing the default domain at opset 13. */
+  public static ModelProto model(GraphProto.Builder g) {
+    return model(g, 13);
+  }
+
+  public static ModelProto model(GraphProto.Builder g, long opset) {
+    return ModelProto.newBuilder()
+      .setIrVersion(8)
+      .addOpsetImport(OnnxProto.OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
+      .setGraph(g.setName(g.getName().isEmpty() ? "g" : g.getName()))
+      .build();
+  }
+}

@@ -1,5 +1,6 @@
 package dev.kiln.onnx.ops;
 
+import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Region;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.Value;
@@ -15,7 +16,9 @@ import java.util.Optional;
 
 /**
  * ONNX {@code If}: with a condition known at compile time the taken branch is imported in place;
- * otherwise both branches become the regions of {@code nn.if}.
+ * otherwise both branches become the regions of {@code nn.if}. Optional values exist only as
+ * tensors or absent inputs: {@code OptionalHasElement} is a constant and {@code
+ * OptionalGetElement} of a tensor is that tensor.
  */
 public final class ControlFlowConverters {
 
@@ -23,6 +26,13 @@ public final class ControlFlowConverters {
 
   public static void register(ConverterRegistry r) {
     r.add("If", 1, ControlFlowConverters::convertIf);
+    r.add("OptionalHasElement", 15, (n, c) ->
+      List.of(c.constant(Tensor.scalar(ElementType.BOOL, n.hasInput(0) ? 1 : 0)))
+    );
+    r.add("OptionalGetElement", 15, (n, c) -> {
+      OnnxError.check(n.hasInput(0), "the input is required");
+      return new ArrayList<>(List.of(n.input(0)));
+    });
   }
 
   private static List<Value> convertIf(OnnxNode n, ImportContext c) {

@@ -15,6 +15,8 @@ public final class Converters {
     MathConverters.register(r);
     SpatialConverters.register(r);
     ControlFlowConverters.register(r);
+    TrainingConverters.register(r);
+    MlConverters.register(r);
     return r;
   }
 }

@@ -235,7 +235,12 @@ public final class ElementwiseConverters {
     Value x = n.input(0);
     if (n.hasInput(2)) {
       Tensor training = c.requireConstant(n.input(2), "Dropout training_mode");
-      OnnxError.check(training.getLong(0) == 0, "training mode is not supported");
+      if (training.getLong(0) != 0) {
+        double ratio = n.hasInput(1)
+          ? c.requireConstant(n.input(1), "Dropout ratio").getDouble(0)
+          : 0.5;
+        OnnxError.check(ratio == 0, "training mode with a nonzero ratio (random) is not supported");
+      }
     }
     List<Value> out = one(x);
     if (n.numOutputs() > 1) {

@@ -4,6 +4,7 @@ import static dev.kiln.onnx.ops.ElementwiseConverters.one;
 import static dev.kiln.onnx.ops.ElementwiseConverters.scalar;
 
 import dev.kiln.ir.Dim;
+import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.op.Abs;
 import dev.kiln.ir.op.Add;
@@ -11,6 +12,7 @@ import dev.kiln.ir.op.AveragePool;
 import dev.kiln.ir.op.BatchNorm;
 import dev.kiln.ir.op.Conv;
 import dev.kiln.ir.op.Div;
+import dev.kiln.ir.op.Expand;
 import dev.kiln.ir.op.GlobalAveragePool;
 import dev.kiln.ir.op.MaxPool;
 import dev.kiln.ir.op.Mul;
@@ -63,6 +65,8 @@ public final class SpatialConverters {
       return one(affine(c, y, n.input(1), n.input(2), x.type().rank()));
     });
     r.add("LayerNormalization", 17, SpatialConverters::layerNorm);
+    r.add("GroupNormalization", 18, (n, c) -> groupNorm(n, c, true));
+    r.add("GroupNormalization", 21, (n, c) -> groupNorm(n, c, false));
     r.add("RMSNormalization", 23, SpatialConverters::rmsNorm);
     r.add("MeanVarianceNormalization", 9, (n, c) ->
       one(normalize(c, n.input(0), n.getInts("axes", List.of(0L, 2L, 3L)), 1e-9))
@@ -202,21 +206,115 @@ public final class SpatialConverters {
   }
 
   private static List<Value> batchNorm(OnnxNode n, ImportContext c) {
-    OnnxError.check(n.getInt("training_mode", 0) == 0, "training mode is not supported");
-    OnnxError.check(
-      n.numOutputs() == 1,
-      "training outputs (running mean and variance) are not supported"
-    );
+    double eps = n.getFloat("epsilon", 1e-5);
+    if (n.getInt("training_mode", 0) != 0 || n.numOutputs() > 1) {
+      return batchNormTraining(n, c, eps);
+    }
     return one(
-      c.emit(
-        new BatchNorm(n.getFloat("epsilon", 1e-5)),
-        n.input(0),
-        n.input(1),
-        n.input(2),
-        n.input(3),
-        n.input(4)
-      )
+      c.emit(new BatchNorm(eps), n.input(0), n.input(1), n.input(2), n.input(3), n.input(4))
     );
+  }
+
+  /**
+   * Training-mode batch normalization: {@code x} is normalized with the statistics of the batch
+   * (mean and population variance over every axis but 1), and the running statistics are updated
+   * as {@code running = input * momentum + current * (1 - momentum)}.
+   */
+  private static List<Value> batchNormTraining(OnnxNode n, ImportContext c, double eps) {
+    OnnxError.check(
+      n.numOutputs() == 1 || n.numOutputs() == 3,
+      "training mode gives 1 or 3 outputs (y, running_mean, running_var), got %d",
+      n.numOutputs()
+    );
+    Value x = n.input(0);
+    List<Long> axes = new ArrayList<>(List.of(0L));
+    axes.addAll(spatialAxes(x));
+    Value y = affine(c, normalize(c, x, axes, eps), n.input(1), n.input(2), x.type().rank());
+    List<Value> out = one(y);
+    if (n.numOutputs() == 3) {
+      double momentum = n.getFloat("momentum", 0.9);
+      Value mean = c.emit(new ReduceMean(axes, true), x);
+      Value centered = c.emit(new Sub(), x, mean);
+      Value var = c.emit(new ReduceMean(axes, false), c.emit(new Mul(), centered, centered));
+      out.add(runningAverage(c, n.input(3), c.emit(new ReduceMean(axes, false), x), momentum));
+      out.add(runningAverage(c, n.input(4), var, momentum));
+    }
+    return out;
+  }
+
+  private static Value runningAverage(ImportContext c, Value old, Value current, double momentum) {
+    return c.emit(
+      new Add(),
+      c.emit(new Mul(), old, scalar(c, old, momentum)),
+      c.emit(new Mul(), current, scalar(c, current, 1 - momentum))
+    );
+  }
+
+  /**
+   * {@code GroupNormalization}: channels split into {@code num_groups} groups, each normalized over
+   * its channels and spatial positions, then scaled per channel (opset 21) or per group (opset 18).
+   */
+  private static List<Value> groupNorm(OnnxNode n, ImportContext c, boolean scalePerGroup) {
+    Value x = n.input(0);
+    TensorType t = x.type();
+    long groups = n.getInt("num_groups");
+    OnnxError.check(t.rank() >= 2, "input must have rank 2 or more, got %s", t);
+    OnnxError.check(t.shape().dim(1).isKnown(), "the channel dimension must be known, got %s", t);
+    long channels = t.shape().dim(1).size();
+    OnnxError.check(
+      groups > 0 && channels % groups == 0,
+      "channels (%d) must be a multiple of num_groups (%d)",
+      channels,
+      groups
+    );
+    List<Long> shape = new ArrayList<>();
+    long rest = 1;
+    boolean restKnown = true;
+    for (int i = 0; i < t.rank(); i++) {
+      var d = t.shape().dim(i);
+      if (i >= 2) {
+        restKnown &= d.isKnown();
+        rest = d.isKnown() ? Math.multiplyExact(rest, d.size()) : rest;
+      }
+      shape.add(d.isKnown() ? d.size() : -1L);
+    }
+    List<Long> grouped;
+    if (t.shape().dim(0).isKnown()) {
+      grouped = List.of(t.shape().dim(0).size(), groups, -1L);
+    } else {
+      OnnxError.check(
+        restKnown &&
+        shape
+          .stream()
+          .filter(s -> s == -1L)
+          .count() ==
+        1,
+        "only one unknown dimension is supported, got %s",
+        t
+      );
+      grouped = List.of(-1L, groups, (channels / groups) * rest);
+    }
+    Value normalized = normalize(
+      c,
+      c.emit(new Reshape(grouped), x),
+      List.of(2L),
+      n.getFloat("epsilon", 1e-5)
+    );
+    Value y = c.emit(new Reshape(shape), normalized);
+    Value scale = n.input(1);
+    Value bias = n.input(2);
+    if (scalePerGroup && channels != groups) {
+      scale = perChannel(c, scale, groups, channels);
+      bias = perChannel(c, bias, groups, channels);
+    }
+    return one(affine(c, y, scale, bias, t.rank()));
+  }
+
+  /** {@code [G]} parameters repeated to {@code [C]}: channel {@code k} takes {@code p[k / (C / G)]}. */
+  private static Value perChannel(ImportContext c, Value p, long groups, long channels) {
+    Value column = c.emit(new Reshape(List.of(groups, 1L)), p);
+    Value wide = c.emit(new Expand(List.of(groups, channels / groups)), column);
+    return c.emit(new Reshape(List.of(channels)), wide);
   }
 
   /** {@code (x - mean) / sqrt(var + eps)} over {@code axes}. */

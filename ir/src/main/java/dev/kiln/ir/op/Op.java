@@ -54,6 +54,7 @@ public sealed interface Op
     Hardmax,
     ReduceOp,
     ArgReduce,
+    TfIdfVectorizer,
     If {
   /** What type inference sees: operand types and the node's regions. */
   record InferContext(List<TensorType> operands, List<Region> regions) {

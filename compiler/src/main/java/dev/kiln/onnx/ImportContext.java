@@ -53,5 +53,13 @@ public interface ImportContext {
    * written in place of the node, and returns the graph's outputs. Used when a branch is known at
    * compile time.
    */
-  List<Value> inlineSubgraph(OnnxGraph graph);
+  default List<Value> inlineSubgraph(OnnxGraph graph) {
+    return inlineSubgraph(graph, List.of());
+  }
+
+  /**
+   * Like {@link #inlineSubgraph(OnnxGraph)} for a graph with inputs, bound in order to {@code
+   * inputs}. Used for function-like attributes such as FlexAttention's {@code score_mod}.
+   */
+  List<Value> inlineSubgraph(OnnxGraph graph, List<Value> inputs);
 }

@@ -798,13 +798,22 @@ public final class OnnxImporter {
     }
 
     @Override
-    public List<Value> inlineSubgraph(OnnxGraph graph) {
+    public List<Value> inlineSubgraph(OnnxGraph graph, List<Value> inputs) {
       if (depth + 1 > MAX_SUBGRAPH_DEPTH) {
         throw new OnnxError("subgraphs nest deeper than " + MAX_SUBGRAPH_DEPTH);
       }
       OnnxProto.GraphProto g = (OnnxProto.GraphProto) graph.proto();
-      OnnxError.check(g.getInputCount() == 0, "an inlined subgraph takes no inputs");
+      OnnxError.check(
+        g.getInputCount() == inputs.size(),
+        "subgraph '%s' takes %d inputs, %d given",
+        g.getName(),
+        g.getInputCount(),
+        inputs.size()
+      );
       Scope child = new Scope(scope);
+      for (int i = 0; i < inputs.size(); i++) {
+        child.names.put(g.getInput(i).getName(), inputs.get(i));
+      }
       for (OnnxProto.TensorProto t : g.getInitializerList()) {
         child.names.put(
           t.getName(),

@@ -14,6 +14,7 @@ public final class Converters {
     IndexingConverters.register(r);
     MathConverters.register(r);
     SpatialConverters.register(r);
+    AttentionConverters.register(r);
     ControlFlowConverters.register(r);
     TrainingConverters.register(r);
     MlConverters.register(r);

@@ -15,6 +15,8 @@ public final class Converters {
     MathConverters.register(r);
     SpatialConverters.register(r);
     ControlFlowConverters.register(r);
+    LossConverters.register(r);
+    AlgebraConverters.register(r);
     return r;
   }
 }

@@ -53,6 +53,8 @@ public sealed interface Op
     Hardmax,
     ReduceOp,
     ArgReduce,
+    Cumulative,
+    TopK,
     If {
   /** What type inference sees: operand types and the node's regions. */
   record InferContext(List<TensorType> operands, List<Region> regions) {

@@ -18,6 +18,8 @@ public final class Converters {
     ControlFlowConverters.register(r);
     TrainingConverters.register(r);
     MlConverters.register(r);
+    LossConverters.register(r);
+    AlgebraConverters.register(r);
     return r;
   }
 }

@@ -55,6 +55,8 @@ public sealed interface Op
     ReduceOp,
     ArgReduce,
     TfIdfVectorizer,
+    Cumulative,
+    TopK,
     If {
   /** What type inference sees: operand types and the node's regions. */
   record InferContext(List<TensorType> operands, List<Region> regions) {

@@ -1,0 +1,24 @@
+package dev.kiln.ir.op;
+
+/**
+ * Running sum along {@code axis}; see {@link Cumulative}. ONNX {@code CumSum} with a constant axis
+ * input.
+ */
+public record CumSum(long axis, boolean exclusive, boolean reverse) implements Cumulative {
+  public static final OpSpec SPEC = Cumulative.spec("nn.cum_sum");
+
+  @Override
+  public double identity() {
+    return 0;
+  }
+
+  @Override
+  public double combine(double acc, double x) {
+    return acc + x;
+  }
+
+  @Override
+  public long combineInt(long acc, long x) {
+    return acc + x;
+  }
+}

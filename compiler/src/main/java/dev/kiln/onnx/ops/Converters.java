@@ -15,6 +15,7 @@ public final class Converters {
     MathConverters.register(r);
     SpatialConverters.register(r);
     ControlFlowConverters.register(r);
+    QuantizationConverters.register(r);
     return r;
   }
 }

@@ -53,6 +53,8 @@ public sealed interface Op
     Hardmax,
     ReduceOp,
     ArgReduce,
+    QuantizeLinear,
+    DequantizeLinear,
     If {
   /** What type inference sees: operand types and the node's regions. */
   record InferContext(List<TensorType> operands, List<Region> regions) {

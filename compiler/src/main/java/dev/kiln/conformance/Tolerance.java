@@ -4,7 +4,9 @@ import dev.kiln.ir.Tensor;
 
 /**
  * Closeness test {@code |got - want| <= atol + rtol * |want|}; NaN equals NaN and infinities must
- * match exactly. Integer and boolean tensors are compared the same way on their values.
+ * match exactly. Integer and boolean tensors are compared the same way on their values. Float8 and
+ * float4 tensors, whose values come from one exact rounding, must match exactly by value (NaN equals
+ * NaN, {@code -0} equals {@code +0}).
  */
 public record Tolerance(double rtol, double atol) {
   /** The ONNX backend-test default: rtol 1e-3, atol 1e-7. */
@@ -19,7 +21,16 @@ public record Tolerance(double rtol, double atol) {
       return "shape " + got.shape().dims() + ", expected " + want.shape().dims();
     }
     boolean exact = !want.elementType().isFloat();
+    boolean exactFloat = want.elementType().isLowPrecisionFloat();
     for (long i = 0; i < want.size(); i++) {
+      if (exactFloat) {
+        double g = got.getDouble(i);
+        double w = want.getDouble(i);
+        if (!(g == w || (Double.isNaN(g) && Double.isNaN(w)))) {
+          return "element " + i + " is " + g + ", expected " + w;
+        }
+        continue;
+      }
       if (exact) {
         long g = got.getLong(i);
         long w = want.getLong(i);

@@ -154,7 +154,8 @@ public final class Npy {
     return Tensor.wrap(new TensorType(e, shape), payload);
   }
 
-  /** The bytes of a version 1.0 {@code .npy} file holding {@code t}; {@code bf16} becomes f4. */
+  /** The bytes of a version 1.0 {@code .npy} file holding {@code t}; {@code bf16}, float8 and float4 become
+   * f4, the sub-byte integers i1 or u1. */
   public static byte[] encode(Tensor t) {
     Tensor data = t;
     String descr = switch (t.elementType()) {
@@ -170,8 +171,11 @@ public final class Npy {
       case I64 -> "<i8";
       case U64 -> "<u8";
       case BOOL -> "|b1";
+      case F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0, F4E2M1 -> "<f4";
+      case I4, I2 -> "|i1";
+      case U4, U2 -> "|u1";
     };
-    if (t.elementType() == ElementType.BF16) {
+    if (t.elementType() == ElementType.BF16 || t.elementType().isLowPrecisionFloat()) {
       data = Tensor.ofDoubles(t.type().withElementType(ElementType.F32), t.toDoubles());
     }
     long[] sizes = t.shape().sizes();

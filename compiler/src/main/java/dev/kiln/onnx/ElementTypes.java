@@ -28,6 +28,16 @@ public final class ElementTypes {
       case UINT32 -> ElementType.U32;
       case UINT64 -> ElementType.U64;
       case BFLOAT16 -> ElementType.BF16;
+      case FLOAT8E4M3FN -> ElementType.F8E4M3FN;
+      case FLOAT8E4M3FNUZ -> ElementType.F8E4M3FNUZ;
+      case FLOAT8E5M2 -> ElementType.F8E5M2;
+      case FLOAT8E5M2FNUZ -> ElementType.F8E5M2FNUZ;
+      case FLOAT8E8M0 -> ElementType.F8E8M0;
+      case FLOAT4E2M1 -> ElementType.F4E2M1;
+      case INT4 -> ElementType.I4;
+      case UINT4 -> ElementType.U4;
+      case INT2 -> ElementType.I2;
+      case UINT2 -> ElementType.U2;
       default -> throw new OnnxError("element type " + d + " is not supported");
     };
   }
@@ -48,6 +58,16 @@ public final class ElementTypes {
       case U32 -> DataType.UINT32;
       case U64 -> DataType.UINT64;
       case BF16 -> DataType.BFLOAT16;
+      case F8E4M3FN -> DataType.FLOAT8E4M3FN;
+      case F8E4M3FNUZ -> DataType.FLOAT8E4M3FNUZ;
+      case F8E5M2 -> DataType.FLOAT8E5M2;
+      case F8E5M2FNUZ -> DataType.FLOAT8E5M2FNUZ;
+      case F8E8M0 -> DataType.FLOAT8E8M0;
+      case F4E2M1 -> DataType.FLOAT4E2M1;
+      case I4 -> DataType.INT4;
+      case U4 -> DataType.UINT4;
+      case I2 -> DataType.INT2;
+      case U2 -> DataType.UINT2;
     };
     return d.getNumber();
   }

@@ -2,6 +2,7 @@ package dev.kiln.onnx;
 
 import com.google.protobuf.ByteString;
 import dev.kiln.ir.ElementType;
+import dev.kiln.ir.LowPrecision;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
@@ -25,7 +26,12 @@ import java.util.Set;
  * <p>Decoding reads the typed fields ({@code float_data}; {@code int32_data} for the 8- and 16-bit
  * types, {@code bool}, and the bit patterns of {@code float16} and {@code bfloat16}; {@code
  * int64_data}; {@code double_data}; {@code uint64_data} for {@code uint32} and {@code uint64}),
- * little-endian {@code raw_data}, or external data. External data is read only from a regular file
+ * little-endian {@code raw_data}, or external data. Float8 types hold one code per byte of {@code
+ * raw_data} or per {@code int32_data} value. The sub-byte types ({@code int4}, {@code uint4}, {@code
+ * float4e2m1}: two per byte; {@code int2}, {@code uint2}: four per byte) are packed low bits first
+ * in {@code raw_data}, external data and the bytes of {@code int32_data} (one packed byte per value),
+ * and are unpacked to Kiln's one-byte-per-element layout; the padding bits of the last byte must be
+ * zero. External data is read only from a regular file
  * inside the model's directory: the location must be relative, contain no {@code ..}, pass through
  * no symbolic link, and name a file with a single hard link; offset and length must be non-negative
  * decimal integers that stay inside the file, and the length must equal the shape's byte size.
@@ -76,7 +82,9 @@ public final class TensorProtos {
         }
         count = Math.multiplyExact(count, d);
       }
-      bytes = Math.multiplyExact(count, (long) e.byteSize());
+      bytes = e.isSubByte()
+        ? packedBytes(count, e)
+        : Math.multiplyExact(count, (long) e.byteSize());
     } catch (ArithmeticException x) {
       throw new OnnxError("shape " + dims + " has more elements than a 64-bit count holds");
     }
@@ -84,6 +92,9 @@ public final class TensorProtos {
       throw new OnnxError("payload of " + bytes + " bytes exceeds the maximum " + MAX_BYTES);
     }
     TensorType type = new TensorType(e, Shape.of(dims));
+    if (count > MAX_BYTES) {
+      throw new OnnxError("payload of " + count + " elements exceeds the maximum " + MAX_BYTES);
+    }
     byte[] data;
     if (t.getDataLocation() == OnnxProto.TensorProto.DataLocation.EXTERNAL) {
       data = external(t, modelDir, bytes);
@@ -103,7 +114,46 @@ public final class TensorProtos {
         data[i] = (byte) (data[i] != 0 ? 1 : 0);
       }
     }
+    if (e.isSubByte()) {
+      data = unpack(data, e, (int) count);
+    }
     return Tensor.wrap(type, data);
+  }
+
+  private static long packedBytes(long count, ElementType e) {
+    int perByte = 8 / e.bits();
+    return (count + perByte - 1) / perByte;
+  }
+
+  /** One byte per element from {@code packed} (low bits first), sign-extended for signed types. */
+  static byte[] unpack(byte[] packed, ElementType e, int count) {
+    int bits = e.bits();
+    int perByte = 8 / bits;
+    int mask = (1 << bits) - 1;
+    byte[] out = new byte[count];
+    for (int i = 0; i < count; i++) {
+      int v = (packed[i / perByte] >> ((i % perByte) * bits)) & mask;
+      out[i] = (byte) (e.kind() == ElementType.Kind.SIGNED ? LowPrecision.wrap(e, v) : v);
+    }
+    int used = count % perByte;
+    if (used != 0 && ((packed[packed.length - 1] & 0xff) >> (used * bits)) != 0) {
+      throw new OnnxError("the padding bits of the last packed " + e + " byte are not zero");
+    }
+    return out;
+  }
+
+  /** {@code t}'s elements packed low bits first, two or four to a byte. */
+  static byte[] pack(Tensor t) {
+    ElementType e = t.elementType();
+    int bits = e.bits();
+    int perByte = 8 / bits;
+    int mask = (1 << bits) - 1;
+    byte[] in = t.bytes();
+    byte[] out = new byte[(int) packedBytes(in.length, e)];
+    for (int i = 0; i < in.length; i++) {
+      out[i / perByte] |= (byte) ((in[i] & mask) << ((i % perByte) * bits));
+    }
+    return out;
   }
 
   private static byte[] typed(OnnxProto.TensorProto t, ElementType e, int count, int bytes) {
@@ -151,9 +201,35 @@ public final class TensorProtos {
           out.putShort((short) t.getInt32Data(i));
         }
       }
-      case I8, U8, BOOL -> {
-        check(t.getInt32DataCount(), count, "int32_data", e);
-        for (int i = 0; i < count; i++) {
+      case
+        I8,
+        U8,
+        BOOL,
+        F8E4M3FN,
+        F8E4M3FNUZ,
+        F8E5M2,
+        F8E5M2FNUZ,
+        F8E8M0,
+        I4,
+        U4,
+        I2,
+        U2,
+        F4E2M1 -> {
+        if (e.isSubByte() && t.getInt32DataCount() != bytes) {
+          throw new OnnxError(
+            "int32_data has " +
+            t.getInt32DataCount() +
+            " values, " +
+            bytes +
+            " packed bytes of " +
+            count +
+            " " +
+            e +
+            " elements expected"
+          );
+        }
+        check(t.getInt32DataCount(), bytes, "int32_data", e);
+        for (int i = 0; i < bytes; i++) {
           out.put((byte) t.getInt32Data(i));
         }
       }
@@ -282,12 +358,15 @@ public final class TensorProtos {
     }
   }
 
-  /** A {@code TensorProto} named {@code name} holding {@code t} as little-endian {@code raw_data}. */
+  /**
+   * A {@code TensorProto} named {@code name} holding {@code t} as little-endian {@code raw_data}
+   * (sub-byte types packed).
+   */
   public static OnnxProto.TensorProto encode(String name, Tensor t) {
     OnnxProto.TensorProto.Builder b = OnnxProto.TensorProto.newBuilder()
       .setName(name)
       .setDataType(ElementTypes.toOnnx(t.elementType()))
-      .setRawData(ByteString.copyFrom(t.bytes()));
+      .setRawData(ByteString.copyFrom(t.elementType().isSubByte() ? pack(t) : t.bytes()));
     for (long d : t.shape().sizes()) {
       b.addDims(d);
     }

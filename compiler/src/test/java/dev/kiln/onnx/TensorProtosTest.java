@@ -70,6 +70,13 @@ class TensorProtosTest {
       .setDataType(ElementTypes.toOnnx(e))
       .addDims(2)
       .addDims(3);
+    if (e.isSubByte()) {
+      for (byte packed : TensorProtos.pack(t)) {
+        b.addInt32Data(packed & 0xff);
+      }
+      assertEquals(t, TensorProtos.decode(b.build(), dir));
+      return;
+    }
     for (int i = 0; i < 6; i++) {
       switch (e) {
         case F32 -> b.addFloatData((float) t.getDouble(i));
@@ -80,6 +87,9 @@ class TensorProtosTest {
           byte[] raw = t.bytes();
           b.addInt32Data((raw[2 * i] & 0xff) | ((raw[2 * i + 1] & 0xff) << 8));
         }
+        case F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0 -> b.addInt32Data(
+          t.bytes()[i] & 0xff
+        );
         default -> b.addInt32Data((int) t.getLong(i));
       }
     }
@@ -126,6 +136,62 @@ class TensorProtosTest {
     assertArrayEquals(new byte[] { 0, 1 }, TensorProtos.decode(bool, dir).bytes());
   }
 
+  @Test
+  void subByteTypesUnpackLowBitsFirst() {
+    TensorProto i4 = TensorProto.newBuilder()
+      .setDataType(DataType.INT4_VALUE)
+      .addDims(3)
+      .setRawData(ByteString.copyFrom(new byte[] { (byte) 0x87, 0x0f }))
+      .build();
+    Tensor t = TensorProtos.decode(i4, dir);
+    assertArrayEquals(new long[] { 7, -8, -1 }, t.toLongs());
+    assertArrayEquals(new byte[] { 7, -8, -1 }, t.bytes());
+    TensorProto u4 = i4.toBuilder().setDataType(DataType.UINT4_VALUE).build();
+    assertArrayEquals(new long[] { 7, 8, 15 }, TensorProtos.decode(u4, dir).toLongs());
+    TensorProto i2 = TensorProto.newBuilder()
+      .setDataType(DataType.INT2_VALUE)
+      .addDims(5)
+      .addInt32Data(0b11100100)
+      .addInt32Data(0b01)
+      .build();
+    assertArrayEquals(new long[] { 0, 1, -2, -1, 1 }, TensorProtos.decode(i2, dir).toLongs());
+    TensorProto u2 = i2.toBuilder().setDataType(DataType.UINT2_VALUE).build();
+    assertArrayEquals(new long[] { 0, 1, 2, 3, 1 }, TensorProtos.decode(u2, dir).toLongs());
+    TensorProto f4 = TensorProto.newBuilder()
+      .setDataType(DataType.FLOAT4E2M1_VALUE)
+      .addDims(4)
+      .setRawData(ByteString.copyFrom(new byte[] { 0x71, (byte) 0x9e }))
+      .build();
+    assertArrayEquals(new double[] { 0.5, 6, -4, -0.5 }, TensorProtos.decode(f4, dir).toDoubles());
+    assertArrayEquals(
+      new byte[] { 0x71, (byte) 0x9e },
+      TensorProtos.encode("f", TensorProtos.decode(f4, dir)).getRawData().toByteArray()
+    );
+  }
+
+  @Test
+  void float8CodesFromRawDataAndInt32Data() {
+    TensorProto raw = TensorProto.newBuilder()
+      .setDataType(DataType.FLOAT8E4M3FN_VALUE)
+      .addDims(4)
+      .setRawData(ByteString.copyFrom(new byte[] { 0x38, (byte) 0xb8, 0x7e, 0x7f }))
+      .build();
+    double[] v = TensorProtos.decode(raw, dir).toDoubles();
+    assertArrayEquals(new double[] { 1, -1, 448 }, java.util.Arrays.copyOf(v, 3));
+    assertEquals(Double.NaN, v[3]);
+    TensorProto typed = TensorProto.newBuilder()
+      .setDataType(DataType.FLOAT8E5M2_VALUE)
+      .addDims(3)
+      .addInt32Data(0x3c)
+      .addInt32Data(0x7c)
+      .addInt32Data(0xfb)
+      .build();
+    assertArrayEquals(
+      new double[] { 1, Double.POSITIVE_INFINITY, -57344 },
+      TensorProtos.decode(typed, dir).toDoubles()
+    );
+  }
+
   private static TensorProto.Builder f32(String name, long... dims) {
     TensorProto.Builder b = TensorProto.newBuilder()
       .setName(name)
@@ -160,8 +226,41 @@ class TensorProtosTest {
       error(f32("w", 1L << 32).build())
     );
     assertEquals(
-      "tensor 'q': element type FLOAT8E4M3FN is not supported",
-      error(TensorProto.newBuilder().setName("q").setDataType(DataType.FLOAT8E4M3FN_VALUE).build())
+      "tensor 'q': element type COMPLEX64 is not supported",
+      error(TensorProto.newBuilder().setName("q").setDataType(DataType.COMPLEX64_VALUE).build())
+    );
+    assertEquals(
+      "tensor 'p': the padding bits of the last packed i4 byte are not zero",
+      error(
+        TensorProto.newBuilder()
+          .setName("p")
+          .setDataType(DataType.INT4_VALUE)
+          .addDims(3)
+          .setRawData(ByteString.copyFrom(new byte[] { 0x21, (byte) 0xf3 }))
+          .build()
+      )
+    );
+    assertEquals(
+      "tensor 'p': int32_data has 1 values, 2 packed bytes of 3 u4 elements expected",
+      error(
+        TensorProto.newBuilder()
+          .setName("p")
+          .setDataType(DataType.UINT4_VALUE)
+          .addDims(3)
+          .addInt32Data(0x21)
+          .build()
+      )
+    );
+    assertEquals(
+      "tensor 'p': raw_data has 1 bytes, shape [5] of u2 needs 2",
+      error(
+        TensorProto.newBuilder()
+          .setName("p")
+          .setDataType(DataType.UINT2_VALUE)
+          .addDims(5)
+          .setRawData(ByteString.copyFrom(new byte[] { 0x21 }))
+          .build()
+      )
     );
     assertEquals(
       "tensor 's': element type STRING is not supported",

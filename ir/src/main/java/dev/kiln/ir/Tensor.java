@@ -9,7 +9,9 @@ import java.util.HexFormat;
 /**
  * An immutable dense tensor with a static shape: the payload of constants and the values the
  * interpreter computes. Elements are stored row-major, little-endian, {@link
- * ElementType#byteSize()} bytes each; booleans are one byte, 0 or 1.
+ * ElementType#byteSize()} bytes each; booleans are one byte, 0 or 1. Float8 and float4 elements are
+ * their codes, one byte each, and the other sub-byte types are one byte each, sign- or
+ * zero-extended (see {@link ElementType}); a payload with any other byte is rejected.
  *
  * <p>A tensor read from {@code .kir} text whose payload was elided ({@code --elide-constants-over})
  * has a type and a resource name but no data; reading its elements is an error.
@@ -37,6 +39,16 @@ public final class Tensor {
           "tensor " + type + " needs " + want + " bytes, got " + data.length
         );
       }
+      ElementType e = type.elementType();
+      if (e.isSubByte()) {
+        for (int i = 0; i < data.length; i++) {
+          if (!LowPrecision.isCanonical(e, data[i])) {
+            throw new IllegalArgumentException(
+              String.format("byte 0x%02X at element %d is not a valid %s element", data[i], i, e)
+            );
+          }
+        }
+      }
     }
   }
 
@@ -55,7 +67,10 @@ public final class Tensor {
     return new Tensor(type, null, name);
   }
 
-  /** Elements converted from doubles (rounded to the element type, integers truncated). */
+  /**
+   * Elements converted from doubles (rounded to the element type, integers truncated and wrapped;
+   * float8 and float4 with {@link LowPrecision#encode(ElementType, double)}, which saturates).
+   */
   public static Tensor ofDoubles(TensorType type, double... values) {
     Builder b = new Builder(type);
     for (int i = 0; i < values.length; i++) {
@@ -229,6 +244,19 @@ public final class Tensor {
       return this;
     }
 
+    /**
+     * Stores code {@code code} of a float8 or float4 element type as element {@code i}, as
+     * {@link LowPrecision#encode} computes it.
+     */
+    public Builder setCode(long i, int code) {
+      ElementType e = type.elementType();
+      if (!e.isLowPrecisionFloat()) {
+        throw new IllegalArgumentException(e + " elements have no code");
+      }
+      data[Math.toIntExact(i)] = (byte) (e == ElementType.F4E2M1 ? code & 0xf : code);
+      return this;
+    }
+
     public long size() {
       return count;
     }
@@ -260,6 +288,10 @@ public final class Tensor {
         case BF16 -> Float.intBitsToFloat(((short) I16.get(d, i * 2) & 0xffff) << 16);
         case F32 -> (float) F32.get(d, i * 4);
         case F64 -> (double) F64.get(d, i * 8);
+        case F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0, F4E2M1 -> LowPrecision.decode(
+          e,
+          d[i]
+        );
         case U64 -> {
           long v = (long) I64.get(d, i * 8);
           yield v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
@@ -271,14 +303,24 @@ public final class Tensor {
     static long getLong(byte[] d, ElementType e, long index) {
       int i = Math.toIntExact(index);
       return switch (e) {
-        case I8 -> d[i];
-        case U8, BOOL -> d[i] & 0xff;
+        case I8, I4, I2 -> d[i];
+        case U8, BOOL, U4, U2 -> d[i] & 0xff;
         case I16 -> (short) I16.get(d, i * 2);
         case U16 -> (short) I16.get(d, i * 2) & 0xffff;
         case I32 -> (int) I32.get(d, i * 4);
         case U32 -> (int) I32.get(d, i * 4) & 0xffffffffL;
         case I64, U64 -> (long) I64.get(d, i * 8);
-        case F16, BF16, F32, F64 -> (long) getDouble(d, e, index);
+        case
+          F16,
+          BF16,
+          F32,
+          F64,
+          F8E4M3FN,
+          F8E4M3FNUZ,
+          F8E5M2,
+          F8E5M2FNUZ,
+          F8E8M0,
+          F4E2M1 -> (long) getDouble(d, e, index);
       };
     }
 
@@ -289,6 +331,8 @@ public final class Tensor {
         case BF16 -> I16.set(d, i * 2, toBfloat16((float) v));
         case F32 -> F32.set(d, i * 4, (float) v);
         case F64 -> F64.set(d, i * 8, v);
+        case F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0, F4E2M1 -> d[i] =
+          (byte) LowPrecision.encode(e, v);
         case BOOL -> d[i] = (byte) (v != 0 ? 1 : 0);
         default -> setLong(d, e, index, (long) v);
       }
@@ -302,7 +346,18 @@ public final class Tensor {
         case I16, U16 -> I16.set(d, i * 2, (short) v);
         case I32, U32 -> I32.set(d, i * 4, (int) v);
         case I64, U64 -> I64.set(d, i * 8, v);
-        case F16, BF16, F32, F64 -> setDouble(d, e, index, v);
+        case I4, U4, I2, U2 -> d[i] = (byte) LowPrecision.wrap(e, v);
+        case
+          F16,
+          BF16,
+          F32,
+          F64,
+          F8E4M3FN,
+          F8E4M3FNUZ,
+          F8E5M2,
+          F8E5M2FNUZ,
+          F8E8M0,
+          F4E2M1 -> setDouble(d, e, index, v);
       }
     }
 

@@ -20,6 +20,7 @@ public final class Converters {
     MlConverters.register(r);
     LossConverters.register(r);
     AlgebraConverters.register(r);
+    QuantizationConverters.register(r);
     return r;
   }
 }

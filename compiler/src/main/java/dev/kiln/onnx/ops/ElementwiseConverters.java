@@ -1,6 +1,7 @@
 package dev.kiln.onnx.ops;
 
 import dev.kiln.ir.ElementType;
+import dev.kiln.ir.LowPrecision;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
@@ -137,10 +138,8 @@ public final class ElementwiseConverters {
       )
     );
     r.add("Where", 9, (n, c) -> one(c.emit(new Where(), n.input(0), n.input(1), n.input(2))));
-    r.add("Cast", 1, (n, c) ->
-      one(cast(c, n.input(0), ElementTypes.fromOnnx((int) n.getInt("to"))))
-    );
-    r.add("CastLike", 15, (n, c) -> one(cast(c, n.input(0), n.input(1).type().elementType())));
+    r.add("Cast", 1, (n, c) -> one(castNode(n, c, ElementTypes.fromOnnx((int) n.getInt("to")))));
+    r.add("CastLike", 15, (n, c) -> one(castNode(n, c, n.input(1).type().elementType())));
     variadic(r, "Sum", Add::new);
     variadic(r, "Max", Max::new);
     variadic(r, "Min", Min::new);
@@ -195,8 +194,22 @@ public final class ElementwiseConverters {
     return c.constant(Tensor.scalar(like.type().elementType(), v));
   }
 
-  private static Value cast(ImportContext c, Value x, ElementType to) {
-    return x.type().elementType() == to ? x : c.emit(new Cast(to), x);
+  private static Value castNode(OnnxNode n, ImportContext c, ElementType to) {
+    Value x = n.input(0);
+    if (x.type().elementType() == to) {
+      return x;
+    }
+    boolean saturate = n.getInt("saturate", 1) != 0;
+    String mode = n.getString("round_mode", "up");
+    LowPrecision.RoundMode roundMode = switch (mode) {
+      case "up" -> LowPrecision.RoundMode.UP;
+      case "down" -> LowPrecision.RoundMode.DOWN;
+      case "nearest" -> LowPrecision.RoundMode.NEAREST;
+      default -> throw new OnnxError(
+        "round_mode must be 'up', 'down' or 'nearest', got '" + mode + "'"
+      );
+    };
+    return c.emit(new Cast(to, saturate, roundMode), x);
   }
 
   private static List<Value> clip(OnnxNode n, ImportContext c) {

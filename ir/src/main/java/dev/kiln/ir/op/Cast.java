@@ -1,16 +1,32 @@
 package dev.kiln.ir.op;
 
 import dev.kiln.ir.ElementType;
+import dev.kiln.ir.LowPrecision;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Converts elements to {@code to}: floats to integers truncate toward zero, anything to bool is
- * {@code x != 0}, floats round to nearest-even in narrower float types. ONNX {@code Cast}.
+ * Converts elements to {@code to}; output shape equals the input shape. Floats to integers truncate
+ * toward zero (NaN gives 0) and integers narrow by wrapping ({@code i4}, {@code u4}, {@code i2},
+ * {@code u2} included: 9 to {@code i4} is -7); anything to bool is {@code x != 0}; floats round to
+ * nearest-even in narrower float types. Into a float8 type, {@code saturate} decides whether values
+ * beyond the largest finite magnitude (infinities included) clamp to it or become infinity ({@code
+ * f8e5m2}) or NaN (the others); {@code roundMode} picks the power of two for {@code f8e8m0}. {@code
+ * f4e2m1} always saturates. See {@link LowPrecision}. ONNX {@code Cast} and {@code CastLike}
+ * (attributes {@code saturate} from opset 19, {@code round_mode} from opset 25).
  */
-public record Cast(ElementType to) implements Op, Elementwise {
-  public static final OpSpec SPEC = OpSpec.of("nn.cast", List.of("x"), List.of("y"));
+public record Cast(ElementType to, boolean saturate, LowPrecision.RoundMode roundMode) implements
+  Op, Elementwise {
+  public static final OpSpec SPEC = OpSpec.of("nn.cast", List.of("x"), List.of("y")).withDefaults(
+    Map.of("saturate", true, "roundMode", LowPrecision.RoundMode.UP)
+  );
+
+  /** A cast with the ONNX defaults: saturating, {@code f8e8m0} rounding up. */
+  public Cast(ElementType to) {
+    this(to, true, LowPrecision.RoundMode.UP);
+  }
 
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {
@@ -25,18 +41,24 @@ public record Cast(ElementType to) implements Op, Elementwise {
     for (long i = 0; i < x.size(); i++) {
       if (to == ElementType.BOOL) {
         b.setLong(i, fromFloat ? (x.getDouble(i) != 0 ? 1 : 0) : (x.getLong(i) != 0 ? 1 : 0));
+      } else if (to.isLowPrecisionFloat()) {
+        b.setCode(i, LowPrecision.encode(to, value(x, i), saturate, roundMode));
       } else if (fromFloat && to.isFloat()) {
         b.setDouble(i, x.getDouble(i));
       } else if (fromFloat) {
         double v = x.getDouble(i);
         b.setLong(i, Double.isNaN(v) ? 0 : (long) v);
       } else if (to.isFloat()) {
-        long v = x.getLong(i);
-        b.setDouble(i, x.elementType() == ElementType.U64 ? x.getDouble(i) : (double) v);
+        b.setDouble(i, value(x, i));
       } else {
         b.setLong(i, x.getLong(i));
       }
     }
     return List.of(b.build());
+  }
+
+  private static double value(Tensor x, long i) {
+    ElementType e = x.elementType();
+    return e.isFloat() || e == ElementType.U64 ? x.getDouble(i) : (double) x.getLong(i);
   }
 }

@@ -57,6 +57,8 @@ public sealed interface Op
     TfIdfVectorizer,
     Cumulative,
     TopK,
+    QuantizeLinear,
+    DequantizeLinear,
     If {
   /** What type inference sees: operand types and the node's regions. */
   record InferContext(List<TensorType> operands, List<Region> regions) {

@@ -51,7 +51,9 @@ final class Dense {
   static String element(Tensor t, long i) {
     ElementType e = t.elementType();
     return switch (e) {
-      case F64 -> Numbers.formatDouble(t.getDouble(i));
+      case F64, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0, F4E2M1 -> Numbers.formatDouble(
+        t.getDouble(i)
+      );
       case F16, BF16, F32 -> Numbers.formatFloat((float) t.getDouble(i));
       case BOOL -> t.getLong(i) != 0 ? "true" : "false";
       case U64 -> Long.toUnsignedString(t.getLong(i));

@@ -56,6 +56,28 @@ class ParsePrintTest {
     );
   }
 
+  static final String LOW_PRECISION = """
+    func @main(%x: tensor<4xf8e4m3fn>, %y: tensor<2x3xi4>) -> (tensor<4xf8e5m2>, tensor<2x3xu2>) {
+      %a = nn.constant {value = dense<[0.5, -240.0, 1.5, 0.0]> : tensor<4xf8e4m3fnuz>} : tensor<4xf8e4m3fnuz>
+      %b = nn.constant {value = dense<[[-8, 7, 0], [1, 2, 3]]> : tensor<2x3xi4>} : tensor<2x3xi4>
+      %c = nn.constant {value = dense<[1.0, 4.0, 6.0, -0.5]> : tensor<4xf4e2m1>} : tensor<4xf4e2m1>
+      %d = nn.constant {value = dense<[1.0, 2.0, 0.5, 1024.0]> : tensor<4xf8e8m0>} : tensor<4xf8e8m0>
+      %e = nn.constant {value = dense<[15, 0]> : tensor<2xu4>} : tensor<2xu4>
+      %f = nn.constant {value = dense<[-2, 1]> : tensor<2xi2>} : tensor<2xi2>
+      %g = nn.constant {value = dense<[-57344.0, 0.5]> : tensor<2xf8e5m2fnuz>} : tensor<2xf8e5m2fnuz>
+      %0 = nn.cast(%x) {roundMode = down, saturate = false, to = f8e5m2} : tensor<4xf8e5m2>
+      %1 = nn.cast(%y) {to = u2} : tensor<2x3xu2>
+      return %0, %1 : tensor<4xf8e5m2>, tensor<2x3xu2>
+    }
+    """;
+
+  @Test
+  void low_precision_types_round_trip_exactly() {
+    Module m = ModuleParser.parse(LOW_PRECISION, "lp.kir");
+    assertTrue(Verifier.verify(m).isEmpty());
+    assertEquals(LOW_PRECISION, Printer.print(m));
+  }
+
   @Test
   void type_error_names_line_and_column() {
     String text = """

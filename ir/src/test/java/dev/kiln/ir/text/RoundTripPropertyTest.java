@@ -153,7 +153,13 @@ class RoundTripPropertyTest {
     ElementType.I32,
     ElementType.I64,
     ElementType.U8,
-    ElementType.BOOL
+    ElementType.BOOL,
+    ElementType.F8E4M3FN,
+    ElementType.F8E5M2FNUZ,
+    ElementType.F8E8M0,
+    ElementType.F4E2M1,
+    ElementType.I4,
+    ElementType.U2
   );
 
   static final List<String> SYMBOLS = List.of(

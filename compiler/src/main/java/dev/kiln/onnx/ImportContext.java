@@ -53,5 +53,14 @@ public interface ImportContext {
    * written in place of the node, and returns the graph's outputs. Used when a branch is known at
    * compile time.
    */
-  List<Value> inlineSubgraph(OnnxGraph graph);
+  default List<Value> inlineSubgraph(OnnxGraph graph) {
+    return inlineSubgraph(graph, List.of());
+  }
+
+  /**
+   * Imports the nodes of {@code graph} into the current block with its inputs bound to {@code
+   * arguments} in order, and returns the graph's outputs. Used to unroll loops whose trip count is
+   * known at compile time.
+   */
+  List<Value> inlineSubgraph(OnnxGraph graph, List<Value> arguments);
 }

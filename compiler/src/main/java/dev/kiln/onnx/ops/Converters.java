@@ -15,6 +15,11 @@ public final class Converters {
     MathConverters.register(r);
     SpatialConverters.register(r);
     ControlFlowConverters.register(r);
+    LoopConverters.register(r);
+    RecurrentConverters.register(r);
+    QuantizedConverters.register(r);
+    TensorOpConverters.register(r);
+    FoldedConverters.register(r);
     return r;
   }
 }

@@ -87,6 +87,11 @@ public final class Interpreter {
       public List<Tensor> runRegion(int index, List<Tensor> arguments) {
         return block(regions.get(index).block(), arguments, env);
       }
+
+      @Override
+      public List<TensorType> regionResultTypes(int index) {
+        return regions.get(index).resultTypes();
+      }
     };
     for (var r : n.results()) {
       TensorType t = r.type();

@@ -58,8 +58,10 @@ public interface ImportContext {
   }
 
   /**
-   * Like {@link #inlineSubgraph(OnnxGraph)} for a graph with inputs, bound in order to {@code
-   * inputs}. Used for function-like attributes such as FlexAttention's {@code score_mod}.
+   * Imports the nodes of {@code graph} into the current block with its inputs bound to {@code
+   * arguments} in order, and returns the graph's outputs. Used to unroll loops whose trip count is
+   * known at compile time and for function-like attributes such as FlexAttention's {@code
+   * score_mod}.
    */
-  List<Value> inlineSubgraph(OnnxGraph graph, List<Value> inputs);
+  List<Value> inlineSubgraph(OnnxGraph graph, List<Value> arguments);
 }

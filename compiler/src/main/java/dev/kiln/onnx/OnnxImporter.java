@@ -373,7 +373,16 @@ public final class OnnxImporter {
       users.add(new ArrayList<>());
     }
     for (int i = 0; i < list.size(); i++) {
-      for (String in : list.get(i).getInputList()) {
+      List<String> needs = new ArrayList<>(list.get(i).getInputList());
+      for (OnnxProto.AttributeProto a : list.get(i).getAttributeList()) {
+        if (a.hasG()) {
+          subgraphInputs(a.getG(), needs);
+        }
+        for (OnnxProto.GraphProto g : a.getGraphsList()) {
+          subgraphInputs(g, needs);
+        }
+      }
+      for (String in : needs) {
         Integer p = producer.get(in);
         if (p != null) {
           pending[i]++;
@@ -405,6 +414,35 @@ public final class OnnxImporter {
       }
     }
     return order;
+  }
+
+  /**
+   * Adds the names the nodes of {@code g} (and of graphs nested in them) read from enclosing
+   * scopes: every name used and not defined in the subgraph itself.
+   */
+  private static void subgraphInputs(OnnxProto.GraphProto g, List<String> out) {
+    java.util.Set<String> local = new java.util.HashSet<>();
+    g.getInputList().forEach(i -> local.add(i.getName()));
+    g.getInitializerList().forEach(t -> local.add(t.getName()));
+    g.getNodeList().forEach(n -> local.addAll(n.getOutputList()));
+    List<String> used = new ArrayList<>();
+    for (OnnxProto.NodeProto n : g.getNodeList()) {
+      used.addAll(n.getInputList());
+      for (OnnxProto.AttributeProto a : n.getAttributeList()) {
+        if (a.hasG()) {
+          subgraphInputs(a.getG(), used);
+        }
+        for (OnnxProto.GraphProto sub : a.getGraphsList()) {
+          subgraphInputs(sub, used);
+        }
+      }
+    }
+    g.getOutputList().forEach(o -> used.add(o.getName()));
+    for (String name : used) {
+      if (!name.isEmpty() && !local.contains(name)) {
+        out.add(name);
+      }
+    }
   }
 
   private String nodeLabel(OnnxProto.NodeProto n) {
@@ -798,21 +836,21 @@ public final class OnnxImporter {
     }
 
     @Override
-    public List<Value> inlineSubgraph(OnnxGraph graph, List<Value> inputs) {
+    public List<Value> inlineSubgraph(OnnxGraph graph, List<Value> arguments) {
       if (depth + 1 > MAX_SUBGRAPH_DEPTH) {
         throw new OnnxError("subgraphs nest deeper than " + MAX_SUBGRAPH_DEPTH);
       }
       OnnxProto.GraphProto g = (OnnxProto.GraphProto) graph.proto();
       OnnxError.check(
-        g.getInputCount() == inputs.size(),
+        g.getInputCount() == arguments.size(),
         "subgraph '%s' takes %d inputs, %d given",
         g.getName(),
         g.getInputCount(),
-        inputs.size()
+        arguments.size()
       );
       Scope child = new Scope(scope);
-      for (int i = 0; i < inputs.size(); i++) {
-        child.names.put(g.getInput(i).getName(), inputs.get(i));
+      for (int i = 0; i < arguments.size(); i++) {
+        child.names.put(g.getInput(i).getName(), arguments.get(i));
       }
       for (OnnxProto.TensorProto t : g.getInitializerList()) {
         child.names.put(

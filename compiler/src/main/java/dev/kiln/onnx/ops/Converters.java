@@ -21,6 +21,11 @@ public final class Converters {
     LossConverters.register(r);
     AlgebraConverters.register(r);
     QuantizationConverters.register(r);
+    LoopConverters.register(r);
+    RecurrentConverters.register(r);
+    QuantizedConverters.register(r);
+    TensorOpConverters.register(r);
+    FoldedConverters.register(r);
     return r;
   }
 }

@@ -276,7 +276,7 @@ public final class ShapeConverters {
     );
   }
 
-  private static Value squeeze(ImportContext c, Value x, List<Long> axes) {
+  static Value squeeze(ImportContext c, Value x, List<Long> axes) {
     Shape s = x.type().shape();
     List<Boolean> drop = new ArrayList<>();
     for (int i = 0; i < s.rank(); i++) {
@@ -303,7 +303,7 @@ public final class ShapeConverters {
     return reshapeTo(c, x, out);
   }
 
-  private static Value unsqueeze(ImportContext c, Value x, List<Long> axes) {
+  static Value unsqueeze(ImportContext c, Value x, List<Long> axes) {
     Shape s = x.type().shape();
     int r = s.rank() + axes.size();
     boolean[] added = new boolean[r];

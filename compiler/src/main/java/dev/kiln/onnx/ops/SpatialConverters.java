@@ -13,6 +13,7 @@ import dev.kiln.ir.op.BatchNorm;
 import dev.kiln.ir.op.Conv;
 import dev.kiln.ir.op.Div;
 import dev.kiln.ir.op.Expand;
+import dev.kiln.ir.op.Equal;
 import dev.kiln.ir.op.GlobalAveragePool;
 import dev.kiln.ir.op.MaxPool;
 import dev.kiln.ir.op.Mul;
@@ -24,6 +25,7 @@ import dev.kiln.ir.op.Reshape;
 import dev.kiln.ir.op.Sqrt;
 import dev.kiln.ir.op.Sub;
 import dev.kiln.ir.op.Transpose;
+import dev.kiln.ir.op.Where;
 import dev.kiln.onnx.ConverterRegistry;
 import dev.kiln.onnx.ImportContext;
 import dev.kiln.onnx.OnnxError;
@@ -78,7 +80,9 @@ public final class SpatialConverters {
       Value norm = p == 1
         ? c.emit(new ReduceSum(axes, true), c.emit(new Abs(), x))
         : c.emit(new Sqrt(), c.emit(new ReduceSum(axes, true), c.emit(new Mul(), x, x)));
-      return one(c.emit(new Div(), x, norm));
+      Value zero = c.emit(new Equal(), norm, scalar(c, norm, 0));
+      Value safe = c.emit(new Where(), zero, scalar(c, norm, 1), norm);
+      return one(c.emit(new Div(), x, safe));
     });
     r.add("LRN", 1, SpatialConverters::lrn);
     r.add("DepthToSpace", 1, SpatialConverters::depthToSpace);
@@ -130,7 +134,7 @@ public final class SpatialConverters {
     return List.of(p);
   }
 
-  private static List<Value> conv(OnnxNode n, ImportContext c) {
+  static List<Value> conv(OnnxNode n, ImportContext c) {
     Value x = n.input(0);
     Value w = n.input(1);
     int k = x.type().rank() - 2;

@@ -59,7 +59,11 @@ public sealed interface Op
     TopK,
     QuantizeLinear,
     DequantizeLinear,
-    If {
+    If,
+    Loop,
+    Scan,
+    BitCast,
+    Det {
   /** What type inference sees: operand types and the node's regions. */
   record InferContext(List<TensorType> operands, List<Region> regions) {
     public TensorType operand(int i) {
@@ -83,6 +87,11 @@ public sealed interface Op
 
     /** Runs region {@code index} with {@code arguments} bound to its block arguments. */
     List<Tensor> runRegion(int index, List<Tensor> arguments);
+
+    /** The result types region {@code index} declares. */
+    default List<TensorType> regionResultTypes(int index) {
+      throw new UnsupportedOperationException("this context has no regions");
+    }
   }
 
   /**

@@ -32,6 +32,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -373,12 +374,16 @@ public final class OnnxImporter {
       users.add(new ArrayList<>());
     }
     for (int i = 0; i < list.size(); i++) {
-      for (String in : list.get(i).getInputList()) {
+      Set<Integer> deps = new LinkedHashSet<>();
+      for (String in : referencedNames(list.get(i))) {
         Integer p = producer.get(in);
-        if (p != null) {
-          pending[i]++;
-          users.get(p).add(i);
+        if (p != null && p != i) {
+          deps.add(p);
         }
+      }
+      for (int p : deps) {
+        pending[i]++;
+        users.get(p).add(i);
       }
     }
     ArrayDeque<Integer> ready = new ArrayDeque<>();
@@ -405,6 +410,26 @@ public final class OnnxImporter {
       }
     }
     return order;
+  }
+
+  /**
+   * The names {@code n} reads: its inputs and, for nodes with subgraphs, every name a nested node
+   * reads, since a subgraph may use values of the enclosing graph.
+   */
+  private static Set<String> referencedNames(OnnxProto.NodeProto n) {
+    Set<String> names = new LinkedHashSet<>(n.getInputList());
+    for (OnnxProto.AttributeProto a : n.getAttributeList()) {
+      List<OnnxProto.GraphProto> graphs = new ArrayList<>(a.getGraphsList());
+      if (a.hasG()) {
+        graphs.add(a.getG());
+      }
+      for (OnnxProto.GraphProto g : graphs) {
+        for (OnnxProto.NodeProto inner : g.getNodeList()) {
+          names.addAll(referencedNames(inner));
+        }
+      }
+    }
+    return names;
   }
 
   private String nodeLabel(OnnxProto.NodeProto n) {

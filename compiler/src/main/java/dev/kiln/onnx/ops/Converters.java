@@ -15,6 +15,8 @@ public final class Converters {
     MathConverters.register(r);
     SpatialConverters.register(r);
     ControlFlowConverters.register(r);
+    SamplingConverters.register(r);
+    SignalConverters.register(r);
     return r;
   }
 }

@@ -13,6 +13,7 @@ import dev.kiln.ir.op.Conv;
 import dev.kiln.ir.op.Div;
 import dev.kiln.ir.op.GlobalAveragePool;
 import dev.kiln.ir.op.MaxPool;
+import dev.kiln.ir.op.MaxPoolIndices;
 import dev.kiln.ir.op.Mul;
 import dev.kiln.ir.op.Pow;
 import dev.kiln.ir.op.ReduceMax;
@@ -159,8 +160,12 @@ public final class SpatialConverters {
     List<Long> pads = pads(n, x, kernel, strides, dilations);
     boolean ceil = n.getInt("ceil_mode", 0) != 0;
     if (max) {
-      OnnxError.check(n.numOutputs() < 2, "the Indices output of MaxPool is not supported");
-      return one(c.emit(new MaxPool(kernel, strides, pads, dilations, ceil), x));
+      List<Value> out = one(c.emit(new MaxPool(kernel, strides, pads, dilations, ceil), x));
+      if (n.numOutputs() > 1) {
+        boolean columnMajor = n.getInt("storage_order", 0) != 0;
+        out.add(c.emit(new MaxPoolIndices(kernel, strides, pads, dilations, ceil, columnMajor), x));
+      }
+      return out;
     }
     return one(
       c.emit(

@@ -32,6 +32,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -382,12 +383,16 @@ public final class OnnxImporter {
           subgraphInputs(g, needs);
         }
       }
+      Set<Integer> deps = new LinkedHashSet<>();
       for (String in : needs) {
         Integer p = producer.get(in);
         if (p != null) {
-          pending[i]++;
-          users.get(p).add(i);
+          deps.add(p);
         }
+      }
+      for (int p : deps) {
+        pending[i]++;
+        users.get(p).add(i);
       }
     }
     ArrayDeque<Integer> ready = new ArrayDeque<>();
@@ -421,7 +426,7 @@ public final class OnnxImporter {
    * scopes: every name used and not defined in the subgraph itself.
    */
   private static void subgraphInputs(OnnxProto.GraphProto g, List<String> out) {
-    java.util.Set<String> local = new java.util.HashSet<>();
+    Set<String> local = new HashSet<>();
     g.getInputList().forEach(i -> local.add(i.getName()));
     g.getInitializerList().forEach(t -> local.add(t.getName()));
     g.getNodeList().forEach(n -> local.addAll(n.getOutputList()));

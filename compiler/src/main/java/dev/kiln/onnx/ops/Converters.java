@@ -26,6 +26,8 @@ public final class Converters {
     QuantizedConverters.register(r);
     TensorOpConverters.register(r);
     FoldedConverters.register(r);
+    SamplingConverters.register(r);
+    SignalConverters.register(r);
     return r;
   }
 }

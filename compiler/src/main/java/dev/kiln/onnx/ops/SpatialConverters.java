@@ -16,6 +16,7 @@ import dev.kiln.ir.op.Equal;
 import dev.kiln.ir.op.Expand;
 import dev.kiln.ir.op.GlobalAveragePool;
 import dev.kiln.ir.op.MaxPool;
+import dev.kiln.ir.op.MaxPoolIndices;
 import dev.kiln.ir.op.Mul;
 import dev.kiln.ir.op.Pow;
 import dev.kiln.ir.op.ReduceMax;
@@ -167,8 +168,12 @@ public final class SpatialConverters {
     List<Long> pads = pads(n, x, kernel, strides, dilations);
     boolean ceil = n.getInt("ceil_mode", 0) != 0;
     if (max) {
-      OnnxError.check(n.numOutputs() < 2, "the Indices output of MaxPool is not supported");
-      return one(c.emit(new MaxPool(kernel, strides, pads, dilations, ceil), x));
+      List<Value> out = one(c.emit(new MaxPool(kernel, strides, pads, dilations, ceil), x));
+      if (n.numOutputs() > 1) {
+        boolean columnMajor = n.getInt("storage_order", 0) != 0;
+        out.add(c.emit(new MaxPoolIndices(kernel, strides, pads, dilations, ceil, columnMajor), x));
+      }
+      return out;
     }
     return one(
       c.emit(

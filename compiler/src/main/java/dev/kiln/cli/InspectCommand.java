@@ -1,8 +1,10 @@
 package dev.kiln.cli;
 
 import dev.kiln.analysis.Flops;
+import dev.kiln.analysis.MemoryPlan;
 import dev.kiln.ir.BlockArgument;
 import dev.kiln.ir.Diagnostic;
+import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Func;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Region;
@@ -26,12 +28,14 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code kiln inspect MODEL}: opset, inputs and outputs with shapes, op histogram, parameters,
- * FLOPs, and every unsupported op at once (exit 3 when there are any).
+ * FLOPs, the workspace arena of the static memory plan and its lower bound ({@link MemoryPlan}; for
+ * a model with dynamic shapes, why there is none), and every unsupported op at once (exit 3 when
+ * there are any).
  */
 @Command(
   name = "inspect",
   mixinStandardHelpOptions = true,
-  description = "Describe a model: inputs, outputs, ops, parameters, FLOPs, unsupported ops."
+  description = "Describe a model: inputs, outputs, ops, parameters, FLOPs, arena, unsupported ops."
 )
 final class InspectCommand implements Callable<Integer> {
 
@@ -46,6 +50,12 @@ final class InspectCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "Print one JSON object.")
   private boolean json;
+
+  @Option(
+    names = "--memory-plan",
+    description = "Also print the memory plan: offset, size and lifetime of every buffer."
+  )
+  private boolean memoryPlan;
 
   @Override
   public Integer call() {
@@ -88,7 +98,22 @@ final class InspectCommand implements Callable<Integer> {
     report.put("parameters", params[0]);
     report.put("parameterBytes", params[1]);
     report.put("flops", Flops.of(f));
+    String unplanned = null;
+    MemoryPlan plan = null;
+    try {
+      plan = MemoryPlan.of(f);
+      report.put("arenaBytes", plan.arenaBytes());
+      report.put("arenaLowerBound", plan.arenaLowerBound());
+    } catch (DiagnosticException e) {
+      unplanned = e.getMessage();
+      report.put("arenaBytes", null);
+      report.put("arenaLowerBound", null);
+      report.put("arenaUnplanned", unplanned);
+    }
     report.put("unsupported", List.of());
+    if (json && memoryPlan && plan != null) {
+      report.put("memoryPlan", buffers(plan));
+    }
     if (json) {
       main.out.print(Json.write(report));
       return Main.OK;
@@ -102,7 +127,36 @@ final class InspectCommand implements Callable<Integer> {
     histogram.forEach((k, v) -> main.out.printf("  %-28s %d%n", k, v));
     main.out.println("parameters: " + params[0] + " (" + params[1] + " bytes)");
     main.out.println("flops: " + report.get("flops"));
+    if (unplanned == null) {
+      main.out.println(
+        "arena: " +
+        report.get("arenaBytes") +
+        " bytes (lower bound " +
+        report.get("arenaLowerBound") +
+        ")"
+      );
+    } else {
+      main.out.println("arena: not planned: " + unplanned);
+    }
+    if (memoryPlan && plan != null) {
+      main.out.print(plan.report());
+    }
     return Main.OK;
+  }
+
+  private static List<Map<String, Object>> buffers(MemoryPlan plan) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (MemoryPlan.Buffer b : plan.buffers()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("offset", b.offset());
+      m.put("bytes", b.bytes());
+      m.put("firstStep", b.first());
+      m.put("lastStep", b.last());
+      m.put("values", b.values().size());
+      m.put("regionsOf", b.scratchFor() == null ? null : b.scratchFor().op().name());
+      out.add(m);
+    }
+    return out;
   }
 
   private static void count(dev.kiln.ir.Block b, Map<String, Long> histogram, long[] params) {

@@ -14,6 +14,7 @@ public final class PassRegistry {
   static {
     register(DeadCodeElimination::new);
     register(CommonSubexpressionElimination::new);
+    register(PlanMemory::new);
   }
 
   private PassRegistry() {}

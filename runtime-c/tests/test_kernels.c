@@ -1,0 +1,499 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "harness.h"
+#include "kiln/kernels.h"
+
+#define RTOL 1e-4
+#define ATOL 1e-5
+#define SENTINEL 12345.0f
+
+/* Every activation with every residual placement (none, before, after) and bias on and off. */
+#define EPILOGUE_VARIANTS 24
+
+typedef struct variant {
+  kiln_epilogue_t e;
+  int residual; /* 0 none, 1 before the activation, 2 after */
+  bool bias;
+} variant_t;
+
+static variant_t variant(int i) {
+  variant_t v;
+  v.e.activation = i % 4;
+  v.e.alpha = 0.125f;
+  v.e.min = -0.25f;
+  v.e.max = 0.5f;
+  v.residual = (i / 4) % 3;
+  v.e.residual_after_activation = v.residual == 2;
+  v.bias = (i / 12) % 2 == 1;
+  return v;
+}
+
+static const char *act_name(int32_t a) {
+  static const char *names[] = {"none", "relu", "clip", "leaky_relu"};
+  return a >= 0 && a < 4 ? names[a] : "?";
+}
+
+static double ref_epilogue(const variant_t *v, double acc, double bias, double residual) {
+  double y = acc + bias;
+  if (v->residual == 1) {
+    y += residual;
+  }
+  switch (v->e.activation) {
+  case KILN_ACT_RELU:
+    y = y < 0 ? 0 : y;
+    break;
+  case KILN_ACT_CLIP:
+    y = y < v->e.min ? v->e.min : (y > v->e.max ? v->e.max : y);
+    break;
+  case KILN_ACT_LEAKY_RELU:
+    y = y < 0 ? v->e.alpha * y : y;
+    break;
+  default:
+    break;
+  }
+  if (v->residual == 2) {
+    y += residual;
+  }
+  return y;
+}
+
+static float *alloc_floats(size_t n, float fill) {
+  float *p = malloc((n == 0 ? 1 : n) * sizeof *p);
+  if (p == NULL) {
+    fputs("out of memory\n", stderr);
+    exit(2);
+  }
+  for (size_t i = 0; i < n; i++) {
+    p[i] = fill;
+  }
+  return p;
+}
+
+/* Compares n outputs with want; reports the first mismatch only. */
+static bool compare(const float *got, const double *want, size_t n, size_t *bad) {
+  for (size_t i = 0; i < n; i++) {
+    if (!test_close(got[i], want[i], RTOL, ATOL)) {
+      *bad = i;
+      return false;
+    }
+  }
+  return true;
+}
+
+static double *alloc_doubles(size_t n) {
+  double *p = malloc((n == 0 ? 1 : n) * sizeof *p);
+  if (p == NULL) {
+    fputs("out of memory\n", stderr);
+    exit(2);
+  }
+  return p;
+}
+
+/* ---- GEMM ---- */
+
+typedef struct gemm_case {
+  int32_t m, n, k;
+  int32_t pad;   /* extra elements at the end of every row of A, B, C and the residual */
+  int bias_mode; /* 0 per column, 1 per row, 2 scalar, 3 full matrix */
+  float alpha, beta;
+} gemm_case_t;
+
+static void run_gemm(test_rng_t *rng, const gemm_case_t *gc, int trans_a, int trans_b,
+                     const variant_t *v) {
+  const int32_t m = gc->m, n = gc->n, k = gc->k;
+  kiln_gemm_f32_params_t p = {0};
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  p.trans_a = trans_a;
+  p.trans_b = trans_b;
+  p.lda = (trans_a ? m : k) + gc->pad;
+  p.ldb = (trans_b ? k : n) + gc->pad;
+  p.ldc = n + gc->pad;
+  p.ldr = n + gc->pad + 1;
+  p.alpha = gc->alpha;
+  p.beta = gc->beta;
+  p.epilogue = v->e;
+  static const int32_t stride_m[] = {0, 1, 0, -1};
+  static const int32_t stride_n[] = {1, 0, 0, 1};
+  p.bias_stride_m = gc->bias_mode == 3 ? n : stride_m[gc->bias_mode];
+  p.bias_stride_n = stride_n[gc->bias_mode];
+  const size_t a_size = (size_t)(trans_a ? k : m) * (size_t)p.lda;
+  const size_t b_size = (size_t)(trans_b ? n : k) * (size_t)p.ldb;
+  const size_t c_size = (size_t)m * (size_t)p.ldc;
+  const size_t r_size = (size_t)m * (size_t)p.ldr;
+  const size_t bias_size = gc->bias_mode == 0   ? (size_t)n
+                           : gc->bias_mode == 1 ? (size_t)m
+                           : gc->bias_mode == 2 ? 1
+                                                : (size_t)m * (size_t)n;
+  float *a = test_random_floats(rng, a_size);
+  float *b = test_random_floats(rng, b_size);
+  float *bias = test_random_floats(rng, bias_size);
+  float *res = test_random_floats(rng, r_size);
+  float *c = alloc_floats(c_size, SENTINEL);
+  double *want = alloc_doubles(c_size);
+  for (int32_t i = 0; i < m; i++) {
+    for (int32_t j = 0; j < p.ldc; j++) {
+      if (j >= n) {
+        want[(size_t)i * p.ldc + j] = SENTINEL;
+        continue;
+      }
+      double acc = 0;
+      for (int32_t q = 0; q < k; q++) {
+        double av = trans_a ? a[(size_t)q * p.lda + i] : a[(size_t)i * p.lda + q];
+        double bv = trans_b ? b[(size_t)j * p.ldb + q] : b[(size_t)q * p.ldb + j];
+        acc += av * bv;
+      }
+      double bv = 0;
+      if (v->bias) {
+        bv = (double)gc->beta *
+             bias[(size_t)i * (size_t)p.bias_stride_m + (size_t)j * (size_t)p.bias_stride_n];
+      }
+      want[(size_t)i * p.ldc + j] =
+          ref_epilogue(v, (double)gc->alpha * acc, bv, res[(size_t)i * p.ldr + j]);
+    }
+  }
+  kiln_gemm_f32(&p, a, b, v->bias ? bias : NULL, v->residual ? res : NULL, c);
+  size_t bad = 0;
+  bool ok = compare(c, want, c_size, &bad);
+  test_check(ok,
+             "gemm m=%d n=%d k=%d pad=%d trans_a=%d trans_b=%d bias=%d(mode %d) act=%s residual=%d:"
+             " element %zu is %g, want %g",
+             m, n, k, gc->pad, trans_a, trans_b, v->bias, gc->bias_mode, act_name(v->e.activation),
+             v->residual, bad, ok ? 0.0 : (double)c[bad], ok ? 0.0 : want[bad]);
+  free(a);
+  free(b);
+  free(bias);
+  free(res);
+  free(c);
+  free(want);
+}
+
+void test_gemm_f32(void) {
+  test_rng_t rng;
+  test_rng_seed(&rng, 1);
+  static const gemm_case_t cases[] = {
+      {1, 1, 1, 0, 0, 1.0f, 1.0f},      {3, 5, 7, 0, 0, 1.0f, 1.0f},
+      {17, 33, 9, 3, 1, 1.0f, 1.0f},    {2, 1, 300, 0, 2, 0.5f, 2.0f},
+      {64, 130, 129, 1, 3, 1.0f, 1.0f}, {40, 257, 31, 0, 0, -1.5f, 0.25f},
+      {33, 129, 257, 2, 1, 1.0f, 1.0f}, {5, 4, 0, 0, 0, 1.0f, 1.0f},
+      {0, 4, 3, 0, 0, 1.0f, 1.0f},      {4, 0, 3, 0, 0, 1.0f, 1.0f},
+  };
+  int vi = 0;
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    for (int t = 0; t < 4; t++) {
+      variant_t v = variant(vi++ % EPILOGUE_VARIANTS);
+      run_gemm(&rng, &cases[c], t & 1, t >> 1, &v);
+    }
+  }
+  const gemm_case_t mid = {7, 19, 13, 1, 0, 1.0f, 1.0f};
+  for (int i = 0; i < EPILOGUE_VARIANTS; i++) {
+    variant_t v = variant(i);
+    for (int mode = 0; mode < 4; mode++) {
+      gemm_case_t gc = mid;
+      gc.bias_mode = mode;
+      run_gemm(&rng, &gc, i % 2, (i / 2) % 2, &v);
+    }
+  }
+}
+
+/* ---- convolution ---- */
+
+typedef struct conv_case {
+  int32_t batch, in_channels, in_h, in_w, out_channels;
+  int32_t kernel_h, kernel_w, stride_h, stride_w;
+  int32_t pad_top, pad_left, pad_bottom, pad_right;
+  int32_t dilation_h, dilation_w, groups;
+} conv_case_t;
+
+static int32_t out_dim(int32_t in, int32_t pad_begin, int32_t pad_end, int32_t dilation,
+                       int32_t kernel, int32_t stride, bool ceil_mode) {
+  int32_t span = in + pad_begin + pad_end - dilation * (kernel - 1) - 1;
+  return (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+}
+
+/* Reference convolution in double; groups == in_channels with multiplier covers depthwise. */
+static void ref_conv(const conv_case_t *cc, int32_t out_h, int32_t out_w, const float *x,
+                     const float *w, const float *bias, const float *res, const variant_t *v,
+                     double *want) {
+  const int32_t gi = cc->in_channels / cc->groups, go = cc->out_channels / cc->groups;
+  for (int32_t n = 0; n < cc->batch; n++) {
+    for (int32_t oc = 0; oc < cc->out_channels; oc++) {
+      for (int32_t oh = 0; oh < out_h; oh++) {
+        for (int32_t ow = 0; ow < out_w; ow++) {
+          double acc = 0;
+          for (int32_t ic = 0; ic < gi; ic++) {
+            const int32_t c = (oc / go) * gi + ic;
+            for (int32_t kh = 0; kh < cc->kernel_h; kh++) {
+              for (int32_t kw = 0; kw < cc->kernel_w; kw++) {
+                int32_t ih = oh * cc->stride_h - cc->pad_top + kh * cc->dilation_h;
+                int32_t iw = ow * cc->stride_w - cc->pad_left + kw * cc->dilation_w;
+                if (ih < 0 || ih >= cc->in_h || iw < 0 || iw >= cc->in_w) {
+                  continue;
+                }
+                acc +=
+                    (double)x[(((size_t)n * cc->in_channels + c) * cc->in_h + ih) * cc->in_w + iw] *
+                    w[(((size_t)oc * gi + ic) * cc->kernel_h + kh) * cc->kernel_w + kw];
+              }
+            }
+          }
+          size_t o = (((size_t)n * cc->out_channels + oc) * out_h + oh) * out_w + ow;
+          want[o] = ref_epilogue(v, acc, v->bias ? bias[oc] : 0.0, res[o]);
+        }
+      }
+    }
+  }
+}
+
+static void run_conv(test_rng_t *rng, const conv_case_t *cc, const variant_t *v, bool depthwise) {
+  const int32_t out_h = out_dim(cc->in_h, cc->pad_top, cc->pad_bottom, cc->dilation_h, cc->kernel_h,
+                                cc->stride_h, false);
+  const int32_t out_w = out_dim(cc->in_w, cc->pad_left, cc->pad_right, cc->dilation_w, cc->kernel_w,
+                                cc->stride_w, false);
+  const size_t x_size = (size_t)cc->batch * cc->in_channels * cc->in_h * cc->in_w;
+  const size_t w_size =
+      (size_t)cc->out_channels * (cc->in_channels / cc->groups) * cc->kernel_h * cc->kernel_w;
+  const size_t y_size = (size_t)cc->batch * cc->out_channels * out_h * out_w;
+  float *x = test_random_floats(rng, x_size);
+  float *w = test_random_floats(rng, w_size);
+  float *bias = test_random_floats(rng, (size_t)cc->out_channels);
+  float *res = test_random_floats(rng, y_size);
+  float *y = alloc_floats(y_size, SENTINEL);
+  double *want = alloc_doubles(y_size);
+  ref_conv(cc, out_h, out_w, x, w, bias, res, v, want);
+  const float *b = v->bias ? bias : NULL;
+  const float *r = v->residual ? res : NULL;
+  if (depthwise) {
+    kiln_depthwise_conv2d_f32_params_t p = {cc->batch,
+                                            cc->in_channels,
+                                            cc->in_h,
+                                            cc->in_w,
+                                            cc->out_channels / cc->in_channels,
+                                            out_h,
+                                            out_w,
+                                            cc->kernel_h,
+                                            cc->kernel_w,
+                                            cc->stride_h,
+                                            cc->stride_w,
+                                            cc->pad_top,
+                                            cc->pad_left,
+                                            cc->dilation_h,
+                                            cc->dilation_w,
+                                            v->e};
+    kiln_depthwise_conv2d_f32(&p, x, w, b, r, y);
+  } else {
+    kiln_conv2d_f32_params_t p = {cc->batch,
+                                  cc->in_channels,
+                                  cc->in_h,
+                                  cc->in_w,
+                                  cc->out_channels,
+                                  out_h,
+                                  out_w,
+                                  cc->kernel_h,
+                                  cc->kernel_w,
+                                  cc->stride_h,
+                                  cc->stride_w,
+                                  cc->pad_top,
+                                  cc->pad_left,
+                                  cc->dilation_h,
+                                  cc->dilation_w,
+                                  cc->groups,
+                                  v->e};
+    kiln_conv2d_f32(&p, x, w, b, r, y);
+  }
+  size_t bad = 0;
+  bool ok = compare(y, want, y_size, &bad);
+  test_check(ok,
+             "%s n=%d c=%d %dx%d -> oc=%d %dx%d kernel %dx%d strides %d,%d pads %d,%d,%d,%d "
+             "dilations %d,%d groups %d bias=%d act=%s residual=%d: element %zu is %g, want %g",
+             depthwise ? "depthwise_conv2d" : "conv2d", cc->batch, cc->in_channels, cc->in_h,
+             cc->in_w, cc->out_channels, out_h, out_w, cc->kernel_h, cc->kernel_w, cc->stride_h,
+             cc->stride_w, cc->pad_top, cc->pad_left, cc->pad_bottom, cc->pad_right, cc->dilation_h,
+             cc->dilation_w, cc->groups, v->bias, act_name(v->e.activation), v->residual, bad,
+             ok ? 0.0 : (double)y[bad], ok ? 0.0 : want[bad]);
+  free(x);
+  free(w);
+  free(bias);
+  free(res);
+  free(y);
+  free(want);
+}
+
+void test_conv2d_f32(void) {
+  test_rng_t rng;
+  test_rng_seed(&rng, 2);
+  static const conv_case_t cases[] = {
+      {1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+      {2, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      {1, 4, 10, 11, 6, 3, 2, 2, 3, 1, 0, 2, 1, 1, 1, 2},
+      {1, 6, 9, 8, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 3},
+      {1, 3, 20, 75, 2, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1},
+      {1, 8, 12, 12, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8},
+      {1, 2, 4, 4, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+      {1, 2, 3, 3, 2, 5, 5, 1, 1, 3, 3, 3, 3, 1, 1, 1},
+      {2, 5, 13, 140, 4, 3, 4, 3, 2, 0, 1, 0, 2, 1, 2, 1},
+      {1, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      {1, 4, 9, 10, 4, 2, 3, 2, 1, 0, 2, 1, 0, 3, 1, 4},
+      {1, 3, 6, 6, 3, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+  };
+  int vi = 0;
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    for (int rep = 0; rep < 2; rep++) {
+      variant_t v = variant(vi++ % EPILOGUE_VARIANTS);
+      run_conv(&rng, &cases[c], &v, false);
+    }
+  }
+  const conv_case_t mid = {1, 4, 6, 7, 6, 3, 3, 1, 2, 1, 1, 0, 1, 1, 1, 2};
+  for (int i = 0; i < EPILOGUE_VARIANTS; i++) {
+    variant_t v = variant(i);
+    run_conv(&rng, &mid, &v, false);
+  }
+}
+
+void test_depthwise_conv2d_f32(void) {
+  test_rng_t rng;
+  test_rng_seed(&rng, 3);
+  static const conv_case_t cases[] = {
+      {1, 1, 5, 5, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      {2, 8, 12, 12, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8},
+      {1, 3, 9, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},
+      {1, 4, 11, 70, 12, 5, 3, 2, 1, 2, 1, 2, 1, 1, 2, 4},
+      {1, 5, 8, 9, 5, 3, 3, 1, 3, 2, 2, 2, 2, 2, 2, 5},
+      {1, 2, 3, 3, 4, 5, 5, 1, 1, 3, 3, 3, 3, 1, 1, 2},
+      {1, 6, 7, 7, 6, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 6},
+  };
+  int vi = 0;
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    for (int rep = 0; rep < 2; rep++) {
+      variant_t v = variant(vi++ % EPILOGUE_VARIANTS);
+      run_conv(&rng, &cases[c], &v, true);
+    }
+  }
+  const conv_case_t mid = {1, 3, 6, 7, 6, 3, 3, 2, 1, 1, 1, 1, 0, 1, 1, 3};
+  for (int i = 0; i < EPILOGUE_VARIANTS; i++) {
+    variant_t v = variant(i);
+    run_conv(&rng, &mid, &v, true);
+  }
+}
+
+/* ---- pooling ---- */
+
+typedef struct pool_case {
+  int32_t batch, channels, in_h, in_w;
+  int32_t kernel_h, kernel_w, stride_h, stride_w;
+  int32_t pad_top, pad_left, pad_bottom, pad_right;
+  int32_t dilation_h, dilation_w;
+  bool ceil_mode;
+} pool_case_t;
+
+static void run_pool(test_rng_t *rng, const pool_case_t *pc, bool is_max, bool include_pad,
+                     const variant_t *v) {
+  kiln_pool2d_f32_params_t p = {0};
+  p.batch = pc->batch;
+  p.channels = pc->channels;
+  p.in_h = pc->in_h;
+  p.in_w = pc->in_w;
+  p.out_h = out_dim(pc->in_h, pc->pad_top, pc->pad_bottom, pc->dilation_h, pc->kernel_h,
+                    pc->stride_h, pc->ceil_mode);
+  p.out_w = out_dim(pc->in_w, pc->pad_left, pc->pad_right, pc->dilation_w, pc->kernel_w,
+                    pc->stride_w, pc->ceil_mode);
+  p.kernel_h = pc->kernel_h;
+  p.kernel_w = pc->kernel_w;
+  p.stride_h = pc->stride_h;
+  p.stride_w = pc->stride_w;
+  p.pad_top = pc->pad_top;
+  p.pad_left = pc->pad_left;
+  p.pad_bottom = pc->pad_bottom;
+  p.pad_right = pc->pad_right;
+  p.dilation_h = pc->dilation_h;
+  p.dilation_w = pc->dilation_w;
+  p.count_include_pad = include_pad;
+  p.epilogue = v->e;
+  const size_t x_size = (size_t)p.batch * p.channels * p.in_h * p.in_w;
+  const size_t y_size = (size_t)p.batch * p.channels * p.out_h * p.out_w;
+  float *x = test_random_floats(rng, x_size);
+  float *bias = test_random_floats(rng, (size_t)p.channels);
+  float *res = test_random_floats(rng, y_size);
+  float *y = alloc_floats(y_size, SENTINEL);
+  double *want = alloc_doubles(y_size);
+  if (x_size > 3) {
+    x[x_size / 3] = NAN;
+  }
+  for (int32_t pl = 0; pl < p.batch * p.channels; pl++) {
+    for (int32_t oh = 0; oh < p.out_h; oh++) {
+      for (int32_t ow = 0; ow < p.out_w; ow++) {
+        double acc = is_max ? -INFINITY : 0.0;
+        int32_t count = 0;
+        for (int32_t kh = 0; kh < p.kernel_h; kh++) {
+          for (int32_t kw = 0; kw < p.kernel_w; kw++) {
+            int32_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+            int32_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+            bool inside = ih >= 0 && ih < p.in_h && iw >= 0 && iw < p.in_w;
+            bool in_pads = ih >= -p.pad_top && ih < p.in_h + p.pad_bottom && iw >= -p.pad_left &&
+                           iw < p.in_w + p.pad_right;
+            if (inside) {
+              double xv = x[((size_t)pl * p.in_h + ih) * p.in_w + iw];
+              if (is_max) {
+                acc = (xv != xv || xv > acc) ? xv : acc;
+              } else {
+                acc += xv;
+              }
+            }
+            count += (include_pad ? in_pads : inside) ? 1 : 0;
+          }
+        }
+        if (!is_max) {
+          acc /= count;
+        }
+        size_t o = ((size_t)pl * p.out_h + oh) * p.out_w + ow;
+        want[o] = ref_epilogue(v, acc, v->bias ? bias[pl % p.channels] : 0.0, res[o]);
+      }
+    }
+  }
+  (is_max ? kiln_maxpool2d_f32 : kiln_avgpool2d_f32)(&p, x, v->bias ? bias : NULL,
+                                                     v->residual ? res : NULL, y);
+  size_t bad = 0;
+  bool ok = compare(y, want, y_size, &bad);
+  test_check(ok,
+             "%s n=%d c=%d %dx%d -> %dx%d kernel %dx%d strides %d,%d pads %d,%d,%d,%d dilations "
+             "%d,%d ceil=%d include_pad=%d bias=%d act=%s residual=%d: element %zu is %g, want %g",
+             is_max ? "maxpool2d" : "avgpool2d", p.batch, p.channels, p.in_h, p.in_w, p.out_h,
+             p.out_w, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_top, p.pad_left,
+             p.pad_bottom, p.pad_right, p.dilation_h, p.dilation_w, pc->ceil_mode, include_pad,
+             v->bias, act_name(v->e.activation), v->residual, bad, ok ? 0.0 : (double)y[bad],
+             ok ? 0.0 : want[bad]);
+  free(x);
+  free(bias);
+  free(res);
+  free(y);
+  free(want);
+}
+
+void test_pool2d_f32(void) {
+  test_rng_t rng;
+  test_rng_seed(&rng, 4);
+  static const pool_case_t cases[] = {
+      {1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, false},
+      {2, 3, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, false},
+      {1, 2, 8, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, true},
+      {1, 2, 9, 10, 3, 2, 2, 3, 0, 1, 2, 0, 2, 1, false},
+      {1, 3, 5, 130, 2, 3, 1, 1, 0, 1, 0, 1, 1, 1, false},
+      {1, 2, 11, 11, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, true},
+      {1, 1, 6, 6, 6, 6, 1, 1, 0, 0, 0, 0, 1, 1, false},
+      {1, 4, 7, 8, 2, 2, 2, 2, 0, 0, 0, 0, 2, 2, true},
+  };
+  int vi = 0;
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    for (int kind = 0; kind < 3; kind++) {
+      variant_t v = variant(vi++ % EPILOGUE_VARIANTS);
+      run_pool(&rng, &cases[c], kind == 0, kind == 2, &v);
+    }
+  }
+  const pool_case_t mid = {1, 3, 6, 7, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, true};
+  for (int i = 0; i < EPILOGUE_VARIANTS; i++) {
+    variant_t v = variant(i);
+    run_pool(&rng, &mid, i % 2 == 0, i % 4 == 1, &v);
+  }
+}

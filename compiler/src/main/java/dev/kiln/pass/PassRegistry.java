@@ -15,6 +15,8 @@ public final class PassRegistry {
     register(DeadCodeElimination::new);
     register(CommonSubexpressionElimination::new);
     register(PlanMemory::new);
+    register(FoldConvBatchNorm::new);
+    register(FuseActivation::new);
   }
 
   private PassRegistry() {}

@@ -13,21 +13,58 @@ import java.util.Map;
  * Oi = floor((Di + padBegin_i + padEnd_i - dilation_i * (Ki - 1) - 1) / stride_i) + 1}. {@code
  * pads} holds all begins then all ends, as in ONNX; empty lists mean zeros (pads) and ones (strides,
  * dilations). ONNX {@code Conv} with {@code auto_pad} resolved by the frontend.
+ *
+ * <p>Epilogue (set by {@code fold-conv-bn} and {@code fuse-activation}, absent in imported IR):
+ * {@code y = activation(conv(x, w) + bias + residual)}, where the optional {@code residual}
+ * broadcasts to the output shape without changing it (a node with a residual also has a bias) and
+ * {@code activation} with {@code activationAlpha}, {@code activationBeta} is an {@link Activation}.
  */
-public record Conv(List<Long> strides, List<Long> pads, List<Long> dilations, long group) implements
-  Op {
+public record Conv(
+  List<Long> strides,
+  List<Long> pads,
+  List<Long> dilations,
+  long group,
+  Activation activation,
+  double activationAlpha,
+  double activationBeta
+) implements Op {
   public static final OpSpec SPEC = OpSpec.of(
     "nn.conv",
-    List.of("x", "w", "bias?"),
+    List.of("x", "w", "bias?", "residual?"),
     List.of("y")
   ).withDefaults(
-    Map.of("strides", List.of(), "pads", List.of(), "dilations", List.of(), "group", 1L)
+    Map.of(
+      "strides",
+      List.of(),
+      "pads",
+      List.of(),
+      "dilations",
+      List.of(),
+      "group",
+      1L,
+      "activation",
+      Activation.NONE,
+      "activationAlpha",
+      0.0,
+      "activationBeta",
+      0.0
+    )
   );
 
   public Conv {
     strides = Windows.unlessAll(strides, 1);
     pads = Windows.unlessAll(pads, 0);
     dilations = Windows.unlessAll(dilations, 1);
+  }
+
+  /** A convolution without epilogue. */
+  public Conv(List<Long> strides, List<Long> pads, List<Long> dilations, long group) {
+    this(strides, pads, dilations, group, Activation.NONE, 0.0, 0.0);
+  }
+
+  /** This convolution with the activation {@code a} as its epilogue. */
+  public Conv withActivation(Activation a, double alpha, double beta) {
+    return new Conv(strides, pads, dilations, group, a, alpha, beta);
   }
 
   /** Stride along spatial axis {@code i}. */
@@ -109,7 +146,12 @@ public record Conv(List<Long> strides, List<Long> pads, List<Long> dilations, lo
         Windows.outputDim(in, kern, stride(i), dilation(i), padBegin(i), padEnd(i, k), false)
       );
     }
-    return List.of(new TensorType(x.elementType(), new Shape(out)));
+    TensorType y = new TensorType(x.elementType(), new Shape(out));
+    if (ctx.operands().size() > 3) {
+      Epilogue.checkAddend(y, ctx.operand(3), "residual");
+    }
+    Epilogue.checkActivation(activation, y);
+    return List.of(y);
   }
 
   @Override
@@ -140,6 +182,11 @@ public record Conv(List<Long> strides, List<Long> pads, List<Long> dilations, lo
     double[] xv = x.toDoubles();
     double[] wv = w.toDoubles();
     double[] bias = operands.size() > 2 ? operands.get(2).toDoubles() : null;
+    double[] residual = operands.size() > 3 ? Epilogue.expand(operands.get(3), os) : null;
+    java.util.function.DoubleUnaryOperator act = activation.function(
+      activationAlpha,
+      activationBeta
+    );
     int[][] offsets = new int[(int) outPlane][(int) kPlane];
     long[] op = new long[k];
     long[] kp = new long[k];
@@ -167,7 +214,11 @@ public record Conv(List<Long> strides, List<Long> pads, List<Long> dilations, lo
               }
             }
           }
-          b.setDouble((b0 * m + oc) * outPlane + o, acc);
+          long at = (b0 * m + oc) * outPlane + o;
+          if (residual != null) {
+            acc += residual[(int) at];
+          }
+          b.setDouble(at, act.applyAsDouble(acc));
         }
       }
     }

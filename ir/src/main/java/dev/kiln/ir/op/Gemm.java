@@ -10,13 +10,52 @@ import java.util.Map;
  * General matrix multiply: {@code y = alpha * op(a) * op(b) + beta * c}, where {@code op}
  * transposes when {@code transA}/{@code transB} is set. {@code op(a): [M, K]}, {@code op(b): [K,
  * N]}, optional {@code c} broadcastable to {@code [M, N]}; output {@code [M, N]}. ONNX {@code Gemm}.
+ *
+ * <p>Epilogue (set by {@code fold-conv-bn} and {@code fuse-activation}, absent in imported IR):
+ * {@code y = activation(alpha * op(a) * op(b) + beta * c)} with {@code activation}, {@code
+ * activationAlpha}, {@code activationBeta} an {@link Activation}.
  */
-public record Gemm(double alpha, double beta, boolean transA, boolean transB) implements Op {
+public record Gemm(
+  double alpha,
+  double beta,
+  boolean transA,
+  boolean transB,
+  Activation activation,
+  double activationAlpha,
+  double activationBeta
+) implements Op {
   public static final OpSpec SPEC = OpSpec.of(
     "nn.gemm",
     List.of("a", "b", "c?"),
     List.of("y")
-  ).withDefaults(Map.of("alpha", 1.0, "beta", 1.0, "transA", false, "transB", false));
+  ).withDefaults(
+    Map.of(
+      "alpha",
+      1.0,
+      "beta",
+      1.0,
+      "transA",
+      false,
+      "transB",
+      false,
+      "activation",
+      Activation.NONE,
+      "activationAlpha",
+      0.0,
+      "activationBeta",
+      0.0
+    )
+  );
+
+  /** A matrix multiply without epilogue. */
+  public Gemm(double alpha, double beta, boolean transA, boolean transB) {
+    this(alpha, beta, transA, transB, Activation.NONE, 0.0, 0.0);
+  }
+
+  /** This product with the activation {@code a} as its epilogue. */
+  public Gemm withActivation(Activation a, double aAlpha, double aBeta) {
+    return new Gemm(alpha, beta, transA, transB, a, aAlpha, aBeta);
+  }
 
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {
@@ -46,7 +85,9 @@ public record Gemm(double alpha, double beta, boolean transA, boolean transB) im
         Shapes.dims(out)
       );
     }
-    return List.of(new TensorType(a.elementType(), out));
+    TensorType y = new TensorType(a.elementType(), out);
+    Epilogue.checkActivation(activation, y);
+    return List.of(y);
   }
 
   @Override
@@ -66,6 +107,10 @@ public record Gemm(double alpha, double beta, boolean transA, boolean transB) im
     long[] sc = c == null ? null : c.shape().sizes();
     long[] so = { m, n };
     long[] idx = new long[2];
+    java.util.function.DoubleUnaryOperator act = activation.function(
+      activationAlpha,
+      activationBeta
+    );
     for (long i = 0; i < m; i++) {
       for (long j = 0; j < n; j++) {
         double acc = 0;
@@ -80,7 +125,7 @@ public record Gemm(double alpha, double beta, boolean transA, boolean transB) im
           idx[1] = j;
           v += beta * c.getDouble(Broadcast.flatIndex(idx, so, sc));
         }
-        out.setDouble(i * n + j, v);
+        out.setDouble(i * n + j, act.applyAsDouble(v));
       }
     }
     return List.of(out.build());

@@ -10,9 +10,34 @@ import java.util.List;
  * NumPy matrix product: {@code [..., M, K] x [..., K, N] -> [..., M, N]} with the batch dimensions
  * broadcast; a 1-D left operand is treated as {@code [1, K]} and a 1-D right operand as {@code [K,
  * 1]}, the added dimension removed from the result. ONNX {@code MatMul}.
+ *
+ * <p>Epilogue (set by {@code fold-conv-bn} and {@code fuse-activation}, absent in imported IR):
+ * {@code y = activation(a x b + bias)}, where the optional {@code bias} broadcasts to the output
+ * shape without changing it and {@code activation}, {@code activationAlpha}, {@code
+ * activationBeta} is an {@link Activation}; both need a floating-point result.
  */
-public record MatMul() implements Op {
-  public static final OpSpec SPEC = OpSpec.of("nn.matmul", List.of("a", "b"), List.of("y"));
+public record MatMul(
+  Activation activation,
+  double activationAlpha,
+  double activationBeta
+) implements Op {
+  public static final OpSpec SPEC = OpSpec.of(
+    "nn.matmul",
+    List.of("a", "b", "bias?"),
+    List.of("y")
+  ).withDefaults(
+    java.util.Map.of("activation", Activation.NONE, "activationAlpha", 0.0, "activationBeta", 0.0)
+  );
+
+  /** A matrix product without epilogue. */
+  public MatMul() {
+    this(Activation.NONE, 0.0, 0.0);
+  }
+
+  /** This product with the activation {@code a} as its epilogue. */
+  public MatMul withActivation(Activation a, double alpha, double beta) {
+    return new MatMul(a, alpha, beta);
+  }
 
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {
@@ -56,7 +81,13 @@ public record MatMul() implements Op {
     if (!vecB) {
       out.add(db.getLast());
     }
-    return List.of(new TensorType(a.elementType(), new Shape(out)));
+    TensorType y = new TensorType(a.elementType(), new Shape(out));
+    if (ctx.operands().size() > 2) {
+      Shapes.requireFloat(y, "matmul with bias: result");
+      Epilogue.checkAddend(y, ctx.operand(2), "bias");
+    }
+    Epilogue.checkActivation(activation, y);
+    return List.of(y);
   }
 
   @Override
@@ -64,7 +95,7 @@ public record MatMul() implements Op {
     dev.kiln.ir.Tensor a = operands.get(0);
     dev.kiln.ir.Tensor b = operands.get(1);
     TensorType outType = inferTypes(
-      new InferContext(List.of(a.type(), b.type()), List.of())
+      new InferContext(operands.stream().map(dev.kiln.ir.Tensor::type).toList(), List.of())
     ).getFirst();
     long[] sa = a.shape().sizes();
     long[] sb = b.shape().sizes();
@@ -84,6 +115,13 @@ public record MatMul() implements Op {
     long[] ai = integer ? a.toLongs() : null;
     long[] bi = integer ? b.toLongs() : null;
     long[] idx = new long[batch.length];
+    double[] bias = operands.size() > 2
+      ? Epilogue.expand(operands.get(2), outType.shape().sizes())
+      : null;
+    java.util.function.DoubleUnaryOperator act = activation.function(
+      activationAlpha,
+      activationBeta
+    );
     for (long t = 0; t < batches; t++) {
       long oa = Broadcast.flatIndex(idx, batch, ba) * m * k;
       long ob = Broadcast.flatIndex(idx, batch, bb) * k * n;
@@ -100,7 +138,11 @@ public record MatMul() implements Op {
             for (long p = 0; p < k; p++) {
               acc += av[(int) (oa + i * k + p)] * bv[(int) (ob + p * n + j)];
             }
-            out.setDouble((t * m + i) * n + j, acc);
+            long at = (t * m + i) * n + j;
+            if (bias != null) {
+              acc += bias[(int) at];
+            }
+            out.setDouble(at, act.applyAsDouble(acc));
           }
         }
       }

@@ -6,8 +6,9 @@ import java.util.Map;
 /**
  * The static description of an op: its textual name, operand and result names, the number of
  * regions, and the default of each attribute that has one (attributes without a default are
- * required). An operand name ending in {@code ?} is optional and in {@code ...} variadic; at most
- * the last operand may be either. Attributes equal to their default are not printed.
+ * required). An operand name ending in {@code ?} is optional and in {@code ...} variadic; optional
+ * operands come last (a node giving one gives every optional operand before it) and only the last
+ * operand may be variadic. Attributes equal to their default are not printed.
  */
 public record OpSpec(
   String name,
@@ -37,8 +38,11 @@ public record OpSpec(
   /** Fewest operands a node of this op takes. */
   public int minOperands() {
     int n = operands.size();
-    if (n > 0 && (operands.getLast().endsWith("?") || operands.getLast().endsWith("..."))) {
-      return n - 1;
+    if (n > 0 && operands.getLast().endsWith("...")) {
+      n--;
+    }
+    while (n > 0 && operands.get(n - 1).endsWith("?")) {
+      n--;
     }
     return n;
   }

@@ -215,9 +215,11 @@ class OpRegistryTest {
       String o = operands.get(i);
       boolean last = i == operands.size() - 1;
       if (!last) {
+        assertFalse(o.endsWith("..."), c + ": only the last operand may be " + o);
+        String next = operands.get(i + 1);
         assertFalse(
-          o.endsWith("?") || o.endsWith("..."),
-          c + ": only the last operand may be " + o
+          o.endsWith("?") && !next.endsWith("?"),
+          c + ": optional operand " + o + " is followed by required " + next
         );
       }
       assertTrue(seen.add(o.replace("?", "").replace("...", "")), c + ": duplicate operand " + o);

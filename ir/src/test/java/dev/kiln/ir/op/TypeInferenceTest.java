@@ -662,7 +662,7 @@ class TypeInferenceTest {
     return Stream.of(
       arguments(new Relu(), 2, "nn.relu takes 1 operand, got 2"),
       arguments(new Add(), 1, "nn.add takes 2 operands, got 1"),
-      arguments(conv(), 1, "nn.conv takes 2 to 3 operands, got 1"),
+      arguments(conv(), 1, "nn.conv takes 2 to 4 operands, got 1"),
       arguments(new Gemm(1, 1, false, false), 4, "nn.gemm takes 2 to 3 operands, got 4"),
       arguments(new BatchNorm(1e-5), 4, "nn.batch_norm takes 5 operands, got 4"),
       arguments(new Constant(Tensor.splat(t("f32"), 0)), 1, "nn.constant takes 0 operands, got 1"),

@@ -361,7 +361,7 @@ public final class AlgebraConverters {
         v = c.emit(new Transpose(perm), v);
         List<Dim> dims = new ArrayList<>(v.type().shape().dims().subList(0, rank - 2));
         dims.add(Dim.of(size * size));
-        v = reshapeTo(c, v, dims);
+        v = ShapeConverters.reshapeTo(c, v, dims);
         long[] idx = new long[Math.toIntExact(size)];
         for (int i = 0; i < idx.length; i++) {
           idx[i] = i * (size + 1);
@@ -403,24 +403,9 @@ public final class AlgebraConverters {
           int at = sorted.indexOf(label);
           dims.add(at < 0 ? Dim.of(1) : v.type().shape().dim(at));
         }
-        v = reshapeTo(c, v, dims);
+        v = ShapeConverters.reshapeTo(c, v, dims);
       }
       return v;
-    }
-
-    private static Value reshapeTo(ImportContext c, Value x, List<Dim> dims) {
-      List<Long> target = new ArrayList<>();
-      int unknown = 0;
-      for (Dim d : dims) {
-        if (d.isKnown()) {
-          target.add(d.size());
-        } else {
-          target.add(-1L);
-          unknown++;
-        }
-      }
-      OnnxError.check(unknown <= 1, "einsum needs at most one unknown extent here, got %s", dims);
-      return c.emit(new Reshape(target), x);
     }
   }
 }

@@ -320,7 +320,8 @@ public final class ShapeConverters {
     return reshapeTo(c, x, out);
   }
 
-  private static Value reshapeTo(ImportContext c, Value x, List<Dim> dims) {
+  /** {@code x} reshaped to {@code dims}, of which at most one may be unknown. */
+  static Value reshapeTo(ImportContext c, Value x, List<Dim> dims) {
     List<Long> target = new ArrayList<>();
     int unknown = 0;
     for (Dim d : dims) {

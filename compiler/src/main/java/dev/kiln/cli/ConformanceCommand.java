@@ -4,6 +4,7 @@ import dev.kiln.conformance.ConformanceRunner;
 import dev.kiln.conformance.Tolerance;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
+import dev.kiln.pass.Pipelines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -19,7 +21,8 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code kiln conformance DIR}: runs ONNX backend node tests and prints {@code PASS name}, {@code
  * FAIL name reason} or {@code SKIP name reason} per test, then {@code N passed, N failed, N
- * skipped}. Exits 0 when it could run the tests, whatever they reported.
+ * skipped}. Each test's graph goes through the {@code -O} pipeline (default {@code -O2}) before the
+ * interpreter runs it. Exits 0 when it could run the tests, whatever they reported.
  */
 @Command(
   name = "conformance",
@@ -70,6 +73,9 @@ final class ConformanceCommand implements Callable<Integer> {
   )
   private long timeout = 120;
 
+  @Mixin
+  private PassOptions passOptions;
+
   @Override
   public Integer call() {
     if (!Files.isDirectory(dir)) {
@@ -86,10 +92,17 @@ final class ConformanceCommand implements Callable<Integer> {
       : ConformanceRunner.readOverrides(tolerances);
     List<Path> tests = ConformanceRunner.tests(dir, p);
     int[] counts = new int[3];
-    new ConformanceRunner(overrides, timeout).run(tests, jobs, r -> {
-        main.out.println(r);
-        counts[r.status().ordinal()]++;
-      });
+    ConformanceRunner runner = new ConformanceRunner(
+      overrides,
+      timeout,
+      passOptions.passes(Pipelines.DEFAULT_LEVEL),
+      passOptions.options(PassOptions.MODEL_DUMPS),
+      main.err
+    );
+    runner.run(tests, jobs, r -> {
+      main.out.println(r);
+      counts[r.status().ordinal()]++;
+    });
     main.out.println(counts[0] + " passed, " + counts[1] + " failed, " + counts[2] + " skipped");
     return Main.OK;
   }

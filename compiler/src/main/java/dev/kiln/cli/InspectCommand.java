@@ -14,6 +14,9 @@ import dev.kiln.ir.op.Return;
 import dev.kiln.onnx.ImportedModel;
 import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.onnx.UnsupportedOpsException;
+import dev.kiln.pass.Pass;
+import dev.kiln.pass.PassManager;
+import dev.kiln.pass.Pipelines;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,6 +25,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -30,7 +34,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code kiln inspect MODEL}: opset, inputs and outputs with shapes, op histogram, parameters,
  * FLOPs, the workspace arena of the static memory plan and its lower bound ({@link MemoryPlan}; for
  * a model with dynamic shapes, why there is none), and every unsupported op at once (exit 3 when
- * there are any).
+ * there are any). Counts and the plan describe the graph after the {@code -O} pipeline (default
+ * {@code -O2}); {@code -O0} shows it as imported.
  */
 @Command(
   name = "inspect",
@@ -57,9 +62,14 @@ final class InspectCommand implements Callable<Integer> {
   )
   private boolean memoryPlan;
 
+  @Mixin
+  private PassOptions passOptions;
+
   @Override
   public Integer call() {
     ModelInputs in = ModelInputs.of(inputs);
+    int level = passOptions.level(Pipelines.DEFAULT_LEVEL);
+    PassManager pm = passOptions.manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("model", model.toString());
     ImportedModel m;
@@ -76,6 +86,7 @@ final class InspectCommand implements Callable<Integer> {
       }
       return Main.UNSUPPORTED;
     }
+    pm.run(m.module(), main.err);
     Func f = m.module().funcs().getFirst();
     Map<String, Object> ins = new LinkedHashMap<>();
     for (BlockArgument a : f.arguments()) {
@@ -91,6 +102,9 @@ final class InspectCommand implements Callable<Integer> {
     long ops = histogram.values().stream().mapToLong(Long::longValue).sum();
     report.put("irVersion", m.irVersion());
     report.put("opset", m.opset());
+    report.put("optLevel", level);
+    List<String> pipeline = pm.passes().stream().map(Pass::name).toList();
+    report.put("pipeline", pipeline);
     report.put("inputs", ins);
     report.put("outputs", outs);
     report.put("ops", ops);
@@ -119,6 +133,7 @@ final class InspectCommand implements Callable<Integer> {
       return Main.OK;
     }
     main.out.println(model + ": IR version " + m.irVersion() + ", opset " + m.opset());
+    main.out.println("after -O" + level + ": " + String.join(",", pipeline));
     main.out.println("inputs:");
     ins.forEach((k, v) -> main.out.println("  " + k + ": " + v));
     main.out.println("outputs:");

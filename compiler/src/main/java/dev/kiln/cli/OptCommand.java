@@ -11,14 +11,18 @@ import dev.kiln.ir.text.Printer;
 import dev.kiln.pass.PassManager;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code kiln opt FILE.kir --passes a,b}: parses Graph IR text, runs passes, prints the result. */
+/**
+ * {@code kiln opt FILE.kir --passes a,b} (or {@code -O2}): parses Graph IR text, runs passes,
+ * prints the result. Without {@code --passes} or {@code -O} it runs nothing, which makes it the
+ * round-trip tool the golden tests use.
+ */
 @Command(
   name = "opt",
   mixinStandardHelpOptions = true,
@@ -32,34 +36,15 @@ final class OptCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE.kir", description = "Input IR text ('-' for stdin).")
   private String input;
 
-  @Option(names = "--passes", paramLabel = "a,b", description = "Comma-separated pass pipeline.")
-  private String passes = "";
-
   @Option(
-    names = "--print-ir-after",
-    split = ",",
-    paramLabel = "PASS",
-    description = "Print the IR to stderr after these passes."
+    names = "--passes",
+    paramLabel = "a,b",
+    description = "Comma-separated pass pipeline (instead of -O)."
   )
-  private Set<String> printIrAfter = Set.of();
+  private String passes;
 
-  @Option(names = "--print-ir-after-all", description = "Print the IR to stderr after every pass.")
-  private boolean printIrAfterAll;
-
-  @Option(
-    names = "--verify-each",
-    negatable = true,
-    defaultValue = "true",
-    fallbackValue = "true",
-    description = "Verify the IR after every pass (default: on)."
-  )
-  private boolean verifyEach;
-
-  @Option(names = "--time-passes", description = "Report the time each pass took, on stderr.")
-  private boolean timePasses;
-
-  @Option(names = "--rewrite-stats", description = "Report which rewrites applied or why not.")
-  private boolean rewriteStats;
+  @Mixin
+  private PassOptions passOptions;
 
   @Option(
     names = "--elide-constants-over",
@@ -88,17 +73,7 @@ final class OptCommand implements Callable<Integer> {
     Module module;
     try {
       text = InputFiles.readText(input, main.in);
-      PassManager pm = PassManager.parse(
-        passes,
-        new PassManager.Options(
-          verifyEach,
-          printIrAfterAll,
-          printIrAfter,
-          timePasses,
-          rewriteStats,
-          print
-        )
-      );
+      PassManager pm = passOptions.manager(passes, 0, print);
       module = ModuleParser.parse(text, name);
       Verifier.check(module);
       pm.run(module, main.err);

@@ -7,16 +7,21 @@ import dev.kiln.ir.Location;
 import dev.kiln.ir.Tensor;
 import dev.kiln.onnx.ImportedModel;
 import dev.kiln.onnx.OnnxImporter;
+import dev.kiln.pass.Pipelines;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code kiln run MODEL --input NAME=FILE ... --output-dir DIR}: runs a model on given inputs. */
+/**
+ * {@code kiln run MODEL --input NAME=FILE ... --output-dir DIR}: optimizes a model ({@code -O},
+ * default {@code -O2}) and runs it on given inputs.
+ */
 @Command(
   name = "run",
   mixinStandardHelpOptions = true,
@@ -53,10 +58,16 @@ final class RunCommand implements Callable<Integer> {
   )
   private Path outputDir;
 
+  @Mixin
+  private PassOptions passOptions;
+
   @Override
   public Integer call() {
     ModelInputs in = ModelInputs.of(inputs);
     ImportedModel m = OnnxImporter.importFile(model, in.options());
+    passOptions
+      .manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS)
+      .run(m.module(), main.err);
     List<Tensor> args = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     for (String name : m.inputNames()) {

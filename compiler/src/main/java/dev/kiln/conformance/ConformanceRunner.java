@@ -3,6 +3,7 @@ package dev.kiln.conformance;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Tensor;
+import dev.kiln.ir.text.PrintOptions;
 import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.ImportedModel;
 import dev.kiln.onnx.ModelLoader;
@@ -11,7 +12,10 @@ import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.onnx.TensorProtos;
 import dev.kiln.onnx.UnsupportedOpsException;
 import dev.kiln.onnx.proto.OnnxProto;
+import dev.kiln.pass.PassManager;
+import dev.kiln.pass.Pipelines;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,8 +40,9 @@ import java.util.stream.Stream;
  * test_data_set_N/input_K.pb}, {@code output_K.pb}. The model is imported with the test's input
  * shapes bound; when a converter needs an input's value at compile time (a shape, axes, pads), the
  * test is imported again with its integer inputs bound as constants, then with all of them, as an
- * ahead-of-time compiler would require of a user. Every data set is run through the interpreter and compared with the
- * expected outputs.
+ * ahead-of-time compiler would require of a user. The imported graph goes through a pass pipeline
+ * ({@code -O2} unless told otherwise), then every data set is run through the interpreter and
+ * compared with the expected outputs.
  */
 public final class ConformanceRunner {
 
@@ -57,10 +63,38 @@ public final class ConformanceRunner {
 
   private final Map<String, Tolerance> overrides;
   private final long timeoutSeconds;
+  private final String pipeline;
+  private final PassManager.Options passOptions;
+  private final PrintStream log;
 
+  /** A runner that optimizes each test at the default level ({@code -O2}) before running it. */
   public ConformanceRunner(Map<String, Tolerance> overrides, long timeoutSeconds) {
+    this(
+      overrides,
+      timeoutSeconds,
+      Pipelines.passes(Pipelines.DEFAULT_LEVEL),
+      new PassManager.Options(true, false, Set.of(), false, false, PrintOptions.DEFAULT),
+      System.err
+    );
+  }
+
+  /**
+   * A runner that applies the passes {@code pipeline} (names, in order) to each imported test
+   * before interpreting it; pass dumps and reports go to {@code log}.
+   */
+  public ConformanceRunner(
+    Map<String, Tolerance> overrides,
+    long timeoutSeconds,
+    List<String> pipeline,
+    PassManager.Options passOptions,
+    PrintStream log
+  ) {
     this.overrides = Map.copyOf(overrides);
     this.timeoutSeconds = timeoutSeconds;
+    this.pipeline = String.join(",", pipeline);
+    this.passOptions = passOptions;
+    this.log = log;
+    PassManager.parse(this.pipeline, passOptions);
   }
 
   /** The test directories under {@code root} whose names match {@code filter}, sorted. */
@@ -166,6 +200,7 @@ public final class ConformanceRunner {
       Map<String, Tensor> inputs = readInputs(set, graphInputs);
       List<Tensor> expected = readOutputs(set);
       ImportedModel imported = importWithBinding(model, modelFile, inputs);
+      PassManager.parse(pipeline, passOptions).run(imported.module(), log);
       List<Tensor> args = new ArrayList<>();
       for (String in : imported.inputNames()) {
         args.add(inputs.get(in));

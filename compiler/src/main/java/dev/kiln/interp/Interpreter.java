@@ -21,11 +21,38 @@ import java.util.Map;
  * The reference interpreter: runs a function node by node on concrete tensors using each op's
  * {@link Op#evaluate}, obviously correct before fast. It is the oracle for passes and backends and
  * the engine of {@code kiln run --backend interp}. Every result is checked against the type the IR
- * declared for it.
+ * declared for it. Constant folding runs single nodes through it under a {@link Budget}.
  */
 public final class Interpreter {
 
-  private Interpreter() {}
+  /** Largest tensor the interpreter materializes: the largest Java byte array. */
+  public static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 8;
+
+  /**
+   * Limits for one evaluation: the bytes of any tensor it produces (region results included) and
+   * the number of times it runs a region (one loop iteration or branch each).
+   */
+  public record Budget(long maxTensorBytes, long maxRegionRuns) {
+    /** What {@link #run} allows: the interpreter's own limit, any number of region runs. */
+    public static final Budget UNLIMITED = new Budget(MAX_TENSOR_BYTES, Long.MAX_VALUE);
+  }
+
+  /** Thrown when an evaluation would go beyond its {@link Budget}; nothing is half-done. */
+  public static final class BudgetExceededException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    BudgetExceededException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final Budget budget;
+  private long regionRuns;
+
+  private Interpreter(Budget budget) {
+    this.budget = budget;
+  }
 
   /** Runs {@code f} on {@code inputs} (one per argument, in order) and returns its results. */
   public static List<Tensor> run(Func f, List<Tensor> inputs) {
@@ -35,13 +62,31 @@ public final class Interpreter {
         "@" + f.name() + " takes " + entry.arguments().size() + " inputs, got " + inputs.size()
       );
     }
-    return block(entry, inputs, new IdentityHashMap<>());
+    return new Interpreter(Budget.UNLIMITED).block(entry, inputs, new IdentityHashMap<>());
   }
 
-  /** Largest tensor the interpreter materializes: the largest Java byte array. */
-  public static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 8;
+  /**
+   * Evaluates the single node {@code n}; {@code env} holds the values of its operands and of every
+   * value its regions use from outside. Throws {@link BudgetExceededException} when a result would
+   * exceed {@code budget.maxTensorBytes()} or regions would run more than {@code
+   * budget.maxRegionRuns()} times.
+   */
+  public static List<Tensor> evaluate(Node n, Map<Value, Tensor> env, Budget budget) {
+    List<Tensor> operands = new ArrayList<>(n.numOperands());
+    for (Value v : n.operands()) {
+      Tensor t = env.get(v);
+      if (t == null) {
+        throw new IllegalStateException("no value for an operand of " + n);
+      }
+      operands.add(t);
+    }
+    Interpreter in = new Interpreter(budget);
+    List<Tensor> results = in.evaluate(n, operands, new IdentityHashMap<>(env));
+    in.checkResults(n, results);
+    return results;
+  }
 
-  private static List<Tensor> block(Block b, List<Tensor> args, Map<Value, Tensor> outer) {
+  private List<Tensor> block(Block b, List<Tensor> args, Map<Value, Tensor> outer) {
     Map<Value, Tensor> env = new IdentityHashMap<>(outer);
     for (int i = 0; i < args.size(); i++) {
       BlockArgument a = b.argument(i);
@@ -62,20 +107,33 @@ public final class Interpreter {
         return operands;
       }
       List<Tensor> results = evaluate(n, operands, env);
-      if (results.size() != n.results().size()) {
-        throw new IllegalStateException(
-          n.op().name() + " produced " + results.size() + " results for " + n.results().size()
-        );
-      }
+      checkResults(n, results);
       for (int i = 0; i < results.size(); i++) {
-        check(n.result(i).type(), results.get(i), n.op().name() + " result " + i);
         env.put(n.result(i), results.get(i));
       }
     }
     throw new IllegalStateException("block ended without return");
   }
 
-  private static List<Tensor> evaluate(Node n, List<Tensor> operands, Map<Value, Tensor> env) {
+  private void checkResults(Node n, List<Tensor> results) {
+    if (results.size() != n.results().size()) {
+      throw new IllegalStateException(
+        n.op().name() + " produced " + results.size() + " results for " + n.results().size()
+      );
+    }
+    for (int i = 0; i < results.size(); i++) {
+      Tensor t = results.get(i);
+      check(n.result(i).type(), t, n.op().name() + " result " + i);
+      long bytes = t.size() * t.elementType().byteSize();
+      if (bytes > budget.maxTensorBytes()) {
+        throw new BudgetExceededException(
+          n.op().name() + " result " + i + " holds " + bytes + " bytes, over the budget"
+        );
+      }
+    }
+  }
+
+  private List<Tensor> evaluate(Node n, List<Tensor> operands, Map<Value, Tensor> env) {
     List<Region> regions = n.regions();
     Op.EvalContext ctx = new Op.EvalContext() {
       @Override
@@ -85,6 +143,11 @@ public final class Interpreter {
 
       @Override
       public List<Tensor> runRegion(int index, List<Tensor> arguments) {
+        if (++regionRuns > budget.maxRegionRuns()) {
+          throw new BudgetExceededException(
+            n.op().name() + " runs its regions more than " + budget.maxRegionRuns() + " times"
+          );
+        }
         return block(regions.get(index).block(), arguments, env);
       }
 
@@ -108,6 +171,11 @@ public final class Interpreter {
             " elements; the interpreter holds at most " +
             MAX_TENSOR_BYTES +
             " bytes per tensor"
+          );
+        }
+        if (count > budget.maxTensorBytes() / t.elementType().byteSize()) {
+          throw new BudgetExceededException(
+            n.op().name() + ": result " + t + " holds " + count + " elements, over the budget"
           );
         }
       }

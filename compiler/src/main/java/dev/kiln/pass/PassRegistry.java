@@ -14,6 +14,8 @@ public final class PassRegistry {
   static {
     register(DeadCodeElimination::new);
     register(CommonSubexpressionElimination::new);
+    register(Canonicalize::new);
+    register(ConstantFold::new);
     register(PlanMemory::new);
     register(FoldConvBatchNorm::new);
     register(FuseActivation::new);

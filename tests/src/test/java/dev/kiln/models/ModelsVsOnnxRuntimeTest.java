@@ -14,9 +14,12 @@ import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.text.PrintOptions;
 import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.ImportedModel;
 import dev.kiln.onnx.OnnxImporter;
+import dev.kiln.pass.PassManager;
+import dev.kiln.pass.Pipelines;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,8 +35,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Imports every model in {@code ../shared/models}, runs it through the interpreter on seeded random
- * inputs (uniform in [-1, 1)), and compares with ONNX Runtime within rtol 1e-3, atol 1e-4.
+ * Imports every model in {@code ../shared/models}, optimizes it at the default level ({@code -O2}),
+ * runs it through the interpreter on seeded random inputs (uniform in [-1, 1)), and compares with
+ * ONNX Runtime within rtol 1e-3, atol 1e-4.
  */
 class ModelsVsOnnxRuntimeTest {
 
@@ -70,6 +75,11 @@ class ModelsVsOnnxRuntimeTest {
         file,
         new ImportOptions(Map.of(input, shape), Map.of(), Map.of())
       );
+      Pipelines.manager(
+        Pipelines.DEFAULT_LEVEL,
+        List.of(),
+        new PassManager.Options(true, false, Set.of(), false, false, PrintOptions.DEFAULT)
+      ).run(m.module(), System.err);
       List<Tensor> got = Interpreter.run(m.module().funcs().getFirst(), List.of(x));
       long[] sizes = shape.sizes();
       float[] data = new float[Math.toIntExact(x.size())];

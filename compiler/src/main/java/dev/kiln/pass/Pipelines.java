@@ -33,6 +33,8 @@ public final class Pipelines {
   private static final List<Step> STEPS = List.of(
     new Step(1, "canonicalize"),
     new Step(1, "constant-fold"),
+    new Step(2, "fold-conv-bn"),
+    new Step(2, "fuse-activation"),
     new Step(1, "cse"),
     new Step(2, "canonicalize"),
     new Step(1, "dce")

@@ -6,7 +6,6 @@ import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.Tensor;
 import dev.kiln.onnx.ImportedModel;
-import dev.kiln.onnx.OnnxImporter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +31,19 @@ final class RunCommand implements Callable<Integer> {
   @ParentCommand
   private Main main;
 
-  @Parameters(index = "0", paramLabel = "MODEL", description = "An .onnx model.")
+  @Parameters(
+    index = "0",
+    paramLabel = "MODEL",
+    description = "An .onnx model or a TensorFlow GraphDef (.pb, .pbtxt)."
+  )
   private Path model;
+
+  @Option(
+    names = "--output",
+    paramLabel = "NODE[:i]",
+    description = "TensorFlow graphs: a tensor to compute (repeatable; default: the sink nodes)."
+  )
+  private List<String> outputs = new ArrayList<>();
 
   @Option(names = "--input", paramLabel = "NAME=FILE", description = "Input value (.npy or .pb).")
   private List<String> inputs = new ArrayList<>();
@@ -56,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ModelInputs in = ModelInputs.of(inputs);
-    ImportedModel m = OnnxImporter.importFile(model, in.options());
+    ImportedModel m = Frontends.importFile(model, in.options(), outputs);
     List<Tensor> args = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     for (String name : m.inputNames()) {

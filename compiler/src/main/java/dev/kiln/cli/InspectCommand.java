@@ -12,7 +12,6 @@ import dev.kiln.ir.Tensor;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Return;
 import dev.kiln.onnx.ImportedModel;
-import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.onnx.UnsupportedOpsException;
 import dev.kiln.pass.Pass;
 import dev.kiln.pass.PassManager;
@@ -47,8 +46,19 @@ final class InspectCommand implements Callable<Integer> {
   @ParentCommand
   private Main main;
 
-  @Parameters(index = "0", paramLabel = "MODEL", description = "An .onnx model.")
+  @Parameters(
+    index = "0",
+    paramLabel = "MODEL",
+    description = "An .onnx model or a TensorFlow GraphDef (.pb, .pbtxt)."
+  )
   private Path model;
+
+  @Option(
+    names = "--output",
+    paramLabel = "NODE[:i]",
+    description = "TensorFlow graphs: a tensor to compute (repeatable; default: the sink nodes)."
+  )
+  private List<String> outputs = new ArrayList<>();
 
   @Option(names = "--input", paramLabel = "NAME=DIMS[:type]", description = "Bind an input shape.")
   private List<String> inputs = new ArrayList<>();
@@ -74,7 +84,7 @@ final class InspectCommand implements Callable<Integer> {
     report.put("model", model.toString());
     ImportedModel m;
     try {
-      m = OnnxImporter.importFile(model, in.options());
+      m = Frontends.importFile(model, in.options(), outputs);
     } catch (UnsupportedOpsException e) {
       List<String> unsupported = e.diagnostics().stream().map(Diagnostic::message).toList();
       report.put("unsupported", unsupported);
@@ -132,7 +142,13 @@ final class InspectCommand implements Callable<Integer> {
       main.out.print(Json.write(report));
       return Main.OK;
     }
-    main.out.println(model + ": IR version " + m.irVersion() + ", opset " + m.opset());
+    if (Frontends.detect(model) == Frontends.Format.TENSORFLOW) {
+      main.out.println(
+        model + ": TensorFlow GraphDef" + (m.irVersion() > 0 ? ", producer " + m.irVersion() : "")
+      );
+    } else {
+      main.out.println(model + ": IR version " + m.irVersion() + ", opset " + m.opset());
+    }
     main.out.println("after -O" + level + ": " + String.join(",", pipeline));
     main.out.println("inputs:");
     ins.forEach((k, v) -> main.out.println("  " + k + ": " + v));

@@ -6,7 +6,6 @@ import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.Tensor;
 import dev.kiln.onnx.ImportedModel;
-import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.pass.Pipelines;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,8 +36,19 @@ final class RunCommand implements Callable<Integer> {
   @ParentCommand
   private Main main;
 
-  @Parameters(index = "0", paramLabel = "MODEL", description = "An .onnx model.")
+  @Parameters(
+    index = "0",
+    paramLabel = "MODEL",
+    description = "An .onnx model or a TensorFlow GraphDef (.pb, .pbtxt)."
+  )
   private Path model;
+
+  @Option(
+    names = "--output",
+    paramLabel = "NODE[:i]",
+    description = "TensorFlow graphs: a tensor to compute (repeatable; default: the sink nodes)."
+  )
+  private List<String> outputs = new ArrayList<>();
 
   @Option(names = "--input", paramLabel = "NAME=FILE", description = "Input value (.npy or .pb).")
   private List<String> inputs = new ArrayList<>();
@@ -64,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ModelInputs in = ModelInputs.of(inputs);
-    ImportedModel m = OnnxImporter.importFile(model, in.options());
+    ImportedModel m = Frontends.importFile(model, in.options(), outputs);
     passOptions
       .manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS)
       .run(m.module(), main.err);

@@ -1,0 +1,171 @@
+package dev.kiln.tf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.interp.Interpreter;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.Tensor;
+import dev.kiln.onnx.ImportOptions;
+import dev.kiln.onnx.ImportedModel;
+import dev.kiln.testing.Idx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Runs the uTensor single-op cases in {@code ../shared/tf/utensor-op-tests} through the
+ * interpreter: every float graph with an expected output must match it within rtol 1e-5, atol
+ * 1e-6, and its eight-bit twin must match the float result within one quantization step (the range
+ * of its final {@code Dequantize} over 255). {@code quantized_add}'s expected output comes from TensorFlow's
+ * eight-bit kernels, whose integer rounding differs from the interpreter's float reference: the
+ * eight-bit result must be within one step of the float graph and two of TensorFlow's. {@code
+ * reshape_2} and {@code reshape_3} feed their placeholder from {@code
+ * input_x.idx}; {@code const} is compared with its value file {@code x_0.idx}. Skipped when {@code ../shared} is absent.
+ */
+class UtensorOpTest {
+
+  static final Path SUITE = Path.of("../../shared/tf/utensor-op-tests");
+
+  static Stream<String> cases() throws IOException {
+    if (!Files.isDirectory(SUITE)) {
+      return Stream.of("(absent)");
+    }
+    List<String> names = new ArrayList<>();
+    try (Stream<Path> s = Files.list(SUITE)) {
+      s.filter(Files::isDirectory).forEach(p -> names.add(p.getFileName().toString()));
+    }
+    names.sort(null);
+    return names.stream();
+  }
+
+  static Path expected(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      List<Path> out = s
+        .filter(p -> {
+          String n = p.getFileName().toString();
+          return n.startsWith("output_") && n.endsWith(".idx") && !n.endsWith("_0.idx");
+        })
+        .toList();
+      if (out.size() == 1) {
+        return out.getFirst();
+      }
+    }
+    String output = Files.readString(dir.resolve("output_nodes.txt")).strip();
+    Path value = dir.resolve(output.replace('/', '_') + "_0.idx");
+    return Files.isRegularFile(value) && !output.contains("/") ? value : null;
+  }
+
+  static List<Tensor> run(Path graph, Path dir, boolean withRange) throws IOException {
+    String output = Files.readString(dir.resolve("output_nodes.txt"))
+      .strip()
+      .lines()
+      .findFirst()
+      .orElseThrow();
+    List<String> outputs = new ArrayList<>(List.of(output));
+    if (withRange) {
+      for (var n : GraphLoader.load(graph).getNodeList()) {
+        if (n.getName().equals(output) && n.getOp().equals("Dequantize")) {
+          outputs.add(n.getInput(1));
+          outputs.add(n.getInput(2));
+        }
+      }
+    }
+    Map<String, Shape> shapes = new HashMap<>();
+    Map<String, Tensor> feeds = new HashMap<>();
+    Path input = dir.resolve("input_x.idx");
+    if (Files.isRegularFile(input)) {
+      Tensor x = Idx.read(input);
+      shapes.put("x", x.shape());
+      feeds.put("x", x);
+    }
+    ImportedModel m = TfImporter.importFile(
+      graph,
+      new ImportOptions(shapes, Map.of(), Map.of()),
+      outputs
+    );
+    List<Tensor> args = new ArrayList<>();
+    for (String name : m.inputNames()) {
+      args.add(feeds.get(name));
+    }
+    return Interpreter.run(m.module().funcs().getFirst(), args);
+  }
+
+  /** One quantization step of the eight-bit result: its Dequantize range over 255, else 0. */
+  static double step(List<Tensor> quantized) {
+    return quantized.size() == 3
+      ? (quantized.get(2).getDouble(0) - quantized.get(1).getDouble(0)) / 255
+      : 0;
+  }
+
+  static void assertClose(Tensor want, Tensor got, double atol, double rtol, String what) {
+    assertEquals(want.size(), got.size(), what + ": element count");
+    for (long i = 0; i < want.size(); i++) {
+      double e = want.getDouble(i);
+      double g = got.getDouble(i);
+      assertTrue(
+        Math.abs(g - e) <= atol + rtol * Math.abs(e),
+        what + " element " + i + ": got " + g + ", want " + e + " (atol " + atol + ")"
+      );
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void float_graph_matches_tensorflow_and_eight_bit_twin_within_a_step(String name)
+    throws IOException {
+    assumeTrue(
+      Files.isDirectory(SUITE),
+      "skipped: " + SUITE.toAbsolutePath().normalize() + " is absent"
+    );
+    Path dir = SUITE.resolve(name);
+    Path want = expected(dir);
+    assumeTrue(want != null, "skipped: " + name + " has no expected output");
+    Tensor expected = Idx.read(want);
+    Path quant = dir.resolve("test_quant_" + name + ".pb");
+    List<Tensor> q = Files.isRegularFile(quant) ? run(quant, dir, true) : null;
+    Tensor got = run(dir.resolve("test_" + name + ".pb"), dir, false).getFirst();
+    if (name.startsWith("quantized_")) {
+      assertClose(expected, q.getFirst(), 2 * step(q) + 1e-6, 0, name + " (eight-bit vs TF's)");
+      assertClose(got, q.getFirst(), step(q) + 1e-6, 0, name + " (eight-bit vs float)");
+      return;
+    }
+    assertClose(expected, got, 1e-6, 1e-5, name);
+    if (q != null) {
+      assertClose(got, q.getFirst(), step(q) + 1e-6, 0, name + " (eight-bit)");
+    }
+  }
+
+  @Test
+  void dropout_fed_keep_prob_one_is_the_identity() throws IOException {
+    Path dir = SUITE.resolve("dropout");
+    assumeTrue(
+      Files.isDirectory(dir),
+      "skipped: " + dir.toAbsolutePath().normalize() + " is absent"
+    );
+    ImportedModel m = TfImporter.importFile(
+      dir.resolve("test_dropout.pb"),
+      new ImportOptions(Map.of("keep_prob", Shape.SCALAR), Map.of(), Map.of()),
+      List.of("dropout_output/mul")
+    );
+    Tensor x = Idx.read(dir.resolve("x_0.idx"));
+    List<Tensor> args = new ArrayList<>();
+    for (String input : m.inputNames()) {
+      args.add(Tensor.scalar(dev.kiln.ir.ElementType.F32, 1.0));
+    }
+    Tensor y = Interpreter.run(m.module().funcs().getFirst(), args).getFirst();
+    assertEquals(x.size(), y.size());
+    for (long i = 0; i < x.size(); i++) {
+      assertEquals(x.getDouble(i), y.getDouble(i), 1e-6, "element " + i);
+    }
+  }
+}

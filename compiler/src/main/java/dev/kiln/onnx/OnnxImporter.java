@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Turns an ONNX {@code ModelProto} into a module with one function, {@code @main}. Converters
@@ -173,6 +174,7 @@ public final class OnnxImporter {
       scope.names.put(name, v);
       inputNames.add(name);
     }
+    checkBoundNames(g);
     for (OnnxProto.TensorProto t : g.getInitializerList()) {
       Tensor value = decodeTensor(t, "initializer '" + t.getName() + "'");
       if (scope.definesLocally(t.getName()) && !initializerNames.contains(t.getName())) {
@@ -202,6 +204,38 @@ public final class OnnxImporter {
     Module m = new Module();
     m.add(func);
     return new ImportedModel(m, inputNames, outputNames, opset, ir);
+  }
+
+  /** Every name the options bind must be a graph input; a typo would otherwise pass silently. */
+  private void checkBoundNames(OnnxProto.GraphProto g) {
+    Set<String> declared = new LinkedHashSet<>();
+    g.getInputList().forEach(in -> declared.add(in.getName()));
+    Set<String> initializers = new HashSet<>();
+    g.getInitializerList().forEach(t -> initializers.add(t.getName()));
+    List<String> real = declared
+      .stream()
+      .filter(n -> !initializers.contains(n))
+      .toList();
+    Set<String> bound = new TreeSet<>(options.inputShapes().keySet());
+    bound.addAll(options.inputTypes().keySet());
+    bound.addAll(options.constantInputs().keySet());
+    bound.removeAll(declared);
+    if (!bound.isEmpty()) {
+      throw error(
+        "--input names " +
+        String.join(
+          ", ",
+          bound
+            .stream()
+            .map(n -> "'" + n + "'")
+            .toList()
+        ) +
+        ", which the model has no graph input for (inputs: " +
+        String.join(", ", real.subList(0, Math.min(real.size(), 8))) +
+        (real.size() > 8 ? ", and " + (real.size() - 8) + " more" : "") +
+        ")"
+      );
+    }
   }
 
   private Map<String, Long> symbolBindings(OnnxProto.GraphProto g) {

@@ -391,4 +391,12 @@ class MalformedModelsTest {
     );
     assertFalse(Files.exists(out.resolve("output_0.npy")));
   }
+
+  @Test
+  void input_binding_for_a_name_the_model_lacks() throws IOException {
+    Path file = dir.resolve("model.onnx");
+    Files.write(file, model(relu()).toByteArray());
+    Cli.Result r = Cli.run("inspect", file.toString(), "--input", "nope=2x3");
+    assertBad(r, "--input names 'nope', which the model has no graph input for (inputs: x)");
+  }
 }

@@ -1,7 +1,6 @@
 package dev.kiln.pass;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -16,7 +15,7 @@ import dev.kiln.ir.op.Return;
 import dev.kiln.ir.text.ModuleParser;
 import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.OnnxImporter;
-import dev.kiln.testing.InterpreterEquivalence;
+import dev.kiln.testing.PassEquivalence;
 import dev.kiln.testing.lit.Lit;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,8 +55,13 @@ class FusionPassesTest {
           .stream()
           .map(c ->
             DynamicTest.dynamicTest(pass + " chunk " + c.index(), () -> {
-              Module m = ModuleParser.parse(c.text(), pass + ".kir");
-              assertNull(InterpreterEquivalence.check(m, pass, 17 + c.index(), TOLERANCE));
+              PassEquivalence.check(
+                () -> ModuleParser.parse(c.text(), pass + ".kir"),
+                pass,
+                TOLERANCE,
+                17 + c.index(),
+                1
+              );
             })
           );
       });
@@ -82,29 +86,17 @@ class FusionPassesTest {
       Files.isRegularFile(file),
       "skipped: " + file.toAbsolutePath().normalize() + " is absent"
     );
-    var proto = dev.kiln.onnx.ModelLoader.load(file);
-    java.util.Set<String> initializers = new java.util.HashSet<>();
-    proto
-      .getGraph()
-      .getInitializerList()
-      .forEach(t -> initializers.add(t.getName()));
-    String input = proto
-      .getGraph()
-      .getInputList()
-      .stream()
-      .map(i -> i.getName())
-      .filter(n -> !initializers.contains(n))
-      .findFirst()
-      .orElseThrow();
-    Module m = OnnxImporter.importFile(
-      file,
-      new ImportOptions(Map.of(input, Shape.of(dims)), Map.of(), Map.of())
-    ).module();
-    Map<String, Long> before = histogram(m);
-    assertNull(
-      InterpreterEquivalence.check(m, PIPELINE, name.hashCode(), new Tolerance(1e-3, 1e-4))
+    String input = PassNumericsTest.firstInput(file);
+    ImportOptions options = new ImportOptions(Map.of(input, Shape.of(dims)), Map.of(), Map.of());
+    Map<String, Long> before = histogram(OnnxImporter.importFile(file, options).module());
+    PassEquivalence.Report report = PassEquivalence.check(
+      () -> OnnxImporter.importFile(file, options).module(),
+      PIPELINE,
+      new Tolerance(1e-3, 1e-4),
+      name.hashCode(),
+      1
     );
-    Map<String, Long> after = histogram(m);
+    Map<String, Long> after = histogram(report.after());
     System.out.println(
       name + ": " + total(before) + " ops " + before + " ==> " + total(after) + " ops " + after
     );

@@ -33,8 +33,11 @@ import java.util.function.Supplier;
  */
 public final class PassEquivalence {
 
-  /** What was compared: functions run before and after, and those whose original failed. */
-  public record Report(int compared, List<String> skipped) {}
+  /**
+   * What was compared: functions run before and after, those whose original failed, and the module
+   * after the pipeline.
+   */
+  public record Report(int compared, List<String> skipped, Module after) {}
 
   /** Floats within rtol 1e-4, atol 1e-5: folding reassociates nothing, fusions round differently. */
   public static final Tolerance DEFAULT_TOLERANCE = new Tolerance(1e-4, 1e-5);
@@ -94,7 +97,7 @@ public final class PassEquivalence {
         compared++;
       }
     }
-    return new Report(compared, skipped);
+    return new Report(compared, skipped, after);
   }
 
   /** A tensor of {@code type} with unknown dimensions set to 2, filled from {@code r}. */

@@ -1,11 +1,7 @@
 package dev.kiln.cli;
 
-import static dev.kiln.testing.OnnxModels.floats;
-import static dev.kiln.testing.OnnxModels.input;
+import static dev.kiln.testing.OnnxModels.convReluGemmAdd;
 import static dev.kiln.testing.OnnxModels.model;
-import static dev.kiln.testing.OnnxModels.node;
-import static dev.kiln.testing.OnnxModels.output;
-import static dev.kiln.testing.OnnxModels.withInts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +10,6 @@ import dev.kiln.testing.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,18 +32,7 @@ class InspectFlopsTest {
    */
   @Test
   void conv_relu_gemm_add_flops_counted_by_hand() throws IOException {
-    GraphProto.Builder g = GraphProto.newBuilder()
-      .addInput(input("x", 1, 3, 8, 8))
-      .addInput(input("r", 1, 10))
-      .addInitializer(floats("w", new long[] { 4, 3, 3, 3 }, new float[108]))
-      .addInitializer(floats("b", new long[] { 256, 10 }, new float[2560]))
-      .addInitializer(floats("c", new long[] { 10 }, new float[10]))
-      .addNode(withInts(node("Conv", "conv", List.of("x", "w"), List.of("h")), "pads", 1, 1, 1, 1))
-      .addNode(node("Relu", "relu", List.of("h"), List.of("a")))
-      .addNode(node("Flatten", "flat", List.of("a"), List.of("f")))
-      .addNode(node("Gemm", "fc", List.of("f", "b", "c"), List.of("z")))
-      .addNode(node("Add", "res", List.of("z", "r"), List.of("y")))
-      .addOutput(output("y"));
+    GraphProto.Builder g = convReluGemmAdd();
     Path file = dir.resolve("small.onnx");
     Files.write(file, model(g).toByteArray());
 

@@ -114,4 +114,23 @@ public final class OnnxModels {
       .setGraph(g.setName(g.getName().isEmpty() ? "g" : g.getName()))
       .build();
   }
+
+  /**
+   * A small network to count by hand: x[1,3,8,8] -> Conv(4 filters 3x3, pads 1) -> Relu -> Flatten
+   * -> Gemm(256 -> 10, bias) -> Add(r[1,10]) -> y, with zero weights.
+   */
+  public static GraphProto.Builder convReluGemmAdd() {
+    return GraphProto.newBuilder()
+      .addInput(input("x", 1, 3, 8, 8))
+      .addInput(input("r", 1, 10))
+      .addInitializer(floats("w", new long[] { 4, 3, 3, 3 }, new float[108]))
+      .addInitializer(floats("b", new long[] { 256, 10 }, new float[2560]))
+      .addInitializer(floats("c", new long[] { 10 }, new float[10]))
+      .addNode(withInts(node("Conv", "conv", List.of("x", "w"), List.of("h")), "pads", 1, 1, 1, 1))
+      .addNode(node("Relu", "relu", List.of("h"), List.of("a")))
+      .addNode(node("Flatten", "flat", List.of("a"), List.of("f")))
+      .addNode(node("Gemm", "fc", List.of("f", "b", "c"), List.of("z")))
+      .addNode(node("Add", "res", List.of("z", "r"), List.of("y")))
+      .addOutput(output("y"));
+  }
 }

@@ -121,20 +121,7 @@ public record Conv(
       );
     }
     if (ctx.operands().size() > 2) {
-      TensorType b = ctx.operand(2);
-      OpError.check(
-        b.rank() == 1 && b.elementType() == x.elementType(),
-        "bias must be 1-D %s, got %s",
-        x.elementType(),
-        b
-      );
-      Dim bm = b.shape().dim(0);
-      OpError.check(
-        !bm.isKnown() || !m.isKnown() || bm.size() == m.size(),
-        "bias length (%s) must equal output channels (%s)",
-        bm,
-        m
-      );
+      Windows.checkBias(x, ctx.operand(2), m);
     }
     List<Dim> out = new ArrayList<>();
     out.add(x.shape().dim(0));

@@ -124,13 +124,7 @@ public record DeformConv(
         offsetGroup * kh.size() * kw.size() * 2
       );
     }
-    TensorType b = ctx.operand(3);
-    OpError.check(
-      b.rank() == 1 && b.elementType() == x.elementType(),
-      "bias must be 1-D %s, got %s",
-      x.elementType(),
-      b
-    );
+    Windows.checkBias(x, ctx.operand(3), Dim.UNKNOWN);
     if (ctx.operands().size() > 4) {
       TensorType mask = ctx.operand(4);
       OpError.check(

@@ -1,6 +1,7 @@
 package dev.kiln.ir.op;
 
 import dev.kiln.ir.Dim;
+import dev.kiln.ir.TensorType;
 import java.util.List;
 
 /** Sliding-window arithmetic shared by convolution and pooling. */
@@ -76,6 +77,26 @@ public final class Windows {
     for (long p : pads) {
       OpError.check(p >= 0, "pads must not be negative, got %s", pads);
     }
+  }
+
+  /**
+   * Checks a per-channel bias of a convolution-like op over {@code x}: rank 1, the element type of
+   * {@code x}, and {@code channels} long where both lengths are known.
+   */
+  public static void checkBias(TensorType x, TensorType bias, Dim channels) {
+    OpError.check(
+      bias.rank() == 1 && bias.elementType() == x.elementType(),
+      "bias must be 1-D %s, got %s",
+      x.elementType(),
+      bias
+    );
+    Dim length = bias.shape().dim(0);
+    OpError.check(
+      !length.isKnown() || !channels.isKnown() || length.size() == channels.size(),
+      "bias length (%s) must equal output channels (%s)",
+      length,
+      channels
+    );
   }
 
   /** {@code values} as an immutable list, or the empty list when every entry equals {@code fill}. */

@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.conformance.ConformanceRunner;
+import dev.kiln.conformance.LoopEngine;
 import dev.kiln.conformance.Tolerance;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
@@ -34,6 +35,7 @@ final class ConformanceCommand implements Callable<Integer> {
   /** Where the tests run. */
   enum Backend {
     interp,
+    loop,
   }
 
   @ParentCommand
@@ -97,7 +99,11 @@ final class ConformanceCommand implements Callable<Integer> {
       timeout,
       passOptions.passes(Pipelines.DEFAULT_LEVEL),
       passOptions.options(PassOptions.MODEL_DUMPS),
-      main.err
+      main.err,
+      switch (backend) {
+        case interp -> ConformanceRunner.Engine.INTERPRETER;
+        case loop -> LoopEngine.INSTANCE;
+      }
     );
     runner.run(tests, jobs, r -> {
       main.out.println(r);

@@ -1,6 +1,7 @@
 package dev.kiln.conformance;
 
 import dev.kiln.interp.Interpreter;
+import dev.kiln.lower.UnsupportedLowering;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.text.PrintOptions;
@@ -66,6 +67,17 @@ public final class ConformanceRunner {
   private final String pipeline;
   private final PassManager.Options passOptions;
   private final PrintStream log;
+  private final Engine engine;
+
+  /** What runs an imported, optimized test model on its inputs. */
+  @FunctionalInterface
+  public interface Engine {
+    /** The outputs of {@code m}'s first function on {@code args}. */
+    List<Tensor> run(ImportedModel m, List<Tensor> args);
+
+    /** The reference interpreter. */
+    Engine INTERPRETER = (m, args) -> Interpreter.run(m.module().funcs().getFirst(), args);
+  }
 
   /** A runner that optimizes each test at the default level ({@code -O2}) before running it. */
   public ConformanceRunner(Map<String, Tolerance> overrides, long timeoutSeconds) {
@@ -89,6 +101,19 @@ public final class ConformanceRunner {
     PassManager.Options passOptions,
     PrintStream log
   ) {
+    this(overrides, timeoutSeconds, pipeline, passOptions, log, Engine.INTERPRETER);
+  }
+
+  /** As above, running each test with {@code engine} instead of the interpreter. */
+  public ConformanceRunner(
+    Map<String, Tolerance> overrides,
+    long timeoutSeconds,
+    List<String> pipeline,
+    PassManager.Options passOptions,
+    PrintStream log,
+    Engine engine
+  ) {
+    this.engine = engine;
     this.overrides = Map.copyOf(overrides);
     this.timeoutSeconds = timeoutSeconds;
     this.pipeline = String.join(",", pipeline);
@@ -153,6 +178,8 @@ public final class ConformanceRunner {
       return runChecked(dir, name);
     } catch (UnsupportedOpsException e) {
       return new Result(Status.SKIP, name, e.diagnostics().getFirst().message());
+    } catch (UnsupportedLowering e) {
+      return new Result(Status.SKIP, name, e.getMessage());
     } catch (DiagnosticException e) {
       String why = e.diagnostics().getFirst().message();
       return new Result(why.contains("is not supported") ? Status.SKIP : Status.FAIL, name, why);
@@ -205,7 +232,7 @@ public final class ConformanceRunner {
       for (String in : imported.inputNames()) {
         args.add(inputs.get(in));
       }
-      List<Tensor> got = Interpreter.run(imported.module().funcs().getFirst(), args);
+      List<Tensor> got = engine.run(imported, args);
       if (got.size() != expected.size()) {
         return new Result(
           Status.FAIL,

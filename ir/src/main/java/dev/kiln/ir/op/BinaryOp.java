@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
@@ -19,6 +22,19 @@ public sealed interface BinaryOp
   /** The function on integers, exact; by default the double function truncated. */
   default long applyInt(long a, long b) {
     return (long) apply((double) a, (double) b);
+  }
+
+  /**
+   * The element as a Loop IR expression of the operand elements, in the compute type; ops
+   * without a lowering say so with {@link UnsupportedOperationException}.
+   */
+  default Expr lowerScalar(Expr a, Expr b) {
+    throw new UnsupportedOperationException("no lowering");
+  }
+
+  @Override
+  default Expr lowerElement(LowerContext ctx, List<Expr> xs) {
+    return lowerScalar(xs.get(0), xs.get(1));
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.LowerContext;
+
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Region;
 import dev.kiln.ir.Tensor;
@@ -108,6 +110,16 @@ public sealed interface Op
    */
   default List<Tensor> evaluate(EvalContext ctx, List<Tensor> operands) {
     throw new UnsupportedOperationException("the interpreter has no semantics for " + name());
+  }
+
+  /**
+   * Writes the Loop IR that computes this node's results into {@code ctx}'s result buffers from its
+   * operands. This is the op's one implementation for every native backend. An op without one says
+   * so with an {@link UnsupportedOperationException}; elementwise ops implement {@link
+   * Elementwise#lowerElement} instead.
+   */
+  default void lower(LowerContext ctx) {
+    throw new UnsupportedOperationException("no lowering");
   }
 
   /** The textual name, for example {@code nn.batch_norm}. */

@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+
 /** {@code y = max(x, 0)}; NaN propagates. Output shape equals the input shape. ONNX {@code Relu}. */
 public record Relu() implements UnaryOp {
   public static final OpSpec SPEC = UnaryOp.spec("nn.relu");
@@ -17,5 +20,10 @@ public record Relu() implements UnaryOp {
   @Override
   public boolean acceptsIntegers() {
     return true;
+  }
+
+  @Override
+  public Expr lowerScalar(Expr x) {
+    return Ex.max(x, Ex.zero(x));
   }
 }

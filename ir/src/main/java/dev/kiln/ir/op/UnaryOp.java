@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import java.util.List;
@@ -62,6 +65,19 @@ public sealed interface UnaryOp
   /** Whether the op is defined on integer element types as well as floats. */
   default boolean acceptsIntegers() {
     return false;
+  }
+
+  /**
+   * The element as a Loop IR expression of the operand element, in the compute type; ops
+   * without a lowering say so with {@link UnsupportedOperationException}.
+   */
+  default Expr lowerScalar(Expr x) {
+    throw new UnsupportedOperationException("no lowering");
+  }
+
+  @Override
+  default Expr lowerElement(LowerContext ctx, List<Expr> xs) {
+    return lowerScalar(xs.getFirst());
   }
 
   @Override

@@ -1,0 +1,389 @@
+package dev.kiln.lower;
+
+import dev.kiln.analysis.MemoryPlan;
+import dev.kiln.ir.BlockArgument;
+import dev.kiln.ir.Diagnostic;
+import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.Dim;
+import dev.kiln.ir.Func;
+import dev.kiln.ir.Location;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.OpResult;
+import dev.kiln.ir.Tensor;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Use;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LoopFunc;
+import dev.kiln.ir.loop.Scalar;
+import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.op.Constant;
+import dev.kiln.ir.op.Elementwise;
+import dev.kiln.ir.op.Return;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Lowers a Graph IR function with static shapes to one {@link LoopFunc}, node by node in block
+ * order, each op through its {@link dev.kiln.ir.op.Op#lower} (or, for elementwise ops, {@link
+ * Elementwise#lowerElement}).
+ *
+ * <p><b>Where values live.</b> Arguments are the caller's input buffers; constants become
+ * read-only buffers; a value the function returns is written straight into the caller's output
+ * buffer (a value returned twice, or an argument or constant that is returned, is copied at the
+ * end); every other result lives in the workspace at the offset {@link MemoryPlan} gave it.
+ * Per-node scratch buffers go after the planned arena.
+ *
+ * <p><b>Fusion.</b> An elementwise node whose only use is another elementwise node with the same
+ * number of elements is not materialized: its consumer computes it per element inside its own
+ * loop nest, so a chain of elementwise ops becomes one loop nest.
+ *
+ * <p>An op without a lowering, a nested region, a dynamic shape or an element type native code
+ * does not handle is refused with a {@link DiagnosticException}; every unsupported op is listed.
+ */
+public final class Lowering {
+
+  private final Func func;
+  private final String name;
+  private final boolean kernels;
+  private final MemoryPlan plan;
+  private final Map<Value, Storage> storage = new IdentityHashMap<>();
+  private final List<Buffer> inputs = new ArrayList<>();
+  private final List<Buffer> outputs = new ArrayList<>();
+  private final List<Buffer> constants = new ArrayList<>();
+  private final List<Buffer> workspace = new ArrayList<>();
+  private final Map<Value, Buffer> outputOf = new IdentityHashMap<>();
+  private long scratchEnd;
+  private long workspaceBytes;
+  private int counter;
+  final Emitter emitter = new Emitter();
+
+  /** Where a value's elements come from. */
+  sealed interface Storage {}
+
+  /** Stored in a buffer with the value's dims. */
+  record Stored(Buffer buffer) implements Storage {}
+
+  /** Computed per element by its (elementwise) defining node when read. */
+  record Fused(Node node) implements Storage {}
+
+  private Lowering(Func func, String name, boolean kernels, MemoryPlan plan) {
+    this.func = func;
+    this.name = name;
+    this.kernels = kernels;
+    this.plan = plan;
+  }
+
+  /**
+   * Lowers {@code f}; the function's C symbol is {@code name + "_run"}. {@code outputNames} name the
+   * results for the header; {@code kernels} says whether micro-kernel calls may be emitted.
+   */
+  public static LoopFunc lower(
+    Func f,
+    String name,
+    List<String> inputNames,
+    List<String> outputNames,
+    boolean kernels
+  ) {
+    check(f);
+    Lowering l = new Lowering(f, name, kernels, MemoryPlan.of(f));
+    return l.run(inputNames, outputNames);
+  }
+
+  private static void check(Func f) {
+    Set<String> unsupported = new LinkedHashSet<>();
+    List<Diagnostic> notes = new ArrayList<>();
+    for (BlockArgument a : f.arguments()) {
+      requireStatic(a, a.type(), f.location());
+    }
+    for (Node n : f.entry().nodes()) {
+      for (OpResult r : n.results()) {
+        requireStatic(r, r.type(), n.location());
+      }
+      if (!n.regions().isEmpty()) {
+        unsupported.add(n.op().name() + " (nested regions)");
+      }
+    }
+    if (!unsupported.isEmpty()) {
+      throw new UnsupportedLowering(
+        "the native backend does not support: " + String.join(", ", unsupported)
+      );
+    }
+  }
+
+  private static void requireStatic(Value v, TensorType t, Location at) {
+    for (Dim d : t.shape().dims()) {
+      if (!(d instanceof Dim.Known)) {
+        throw DiagnosticException.error(
+          at,
+          "value " +
+          v.nameHint() +
+          " has the dynamic shape " +
+          t.shape() +
+          "; native code needs static shapes (give --input NAME=DIMS)"
+        );
+      }
+    }
+    if (Scalar.of(t.elementType()).isEmpty()) {
+      throw new UnsupportedLowering(
+        "the native backend does not support element type " +
+        t.elementType() +
+        " (value " +
+        v.nameHint() +
+        ")"
+      );
+    }
+  }
+
+  private LoopFunc run(List<String> inputNames, List<String> outputNames) {
+    List<BlockArgument> args = func.arguments();
+    for (int i = 0; i < args.size(); i++) {
+      BlockArgument a = args.get(i);
+      Buffer b = Buffer.param(
+        Buffer.Kind.INPUT,
+        "in" + i,
+        scalar(a.type()),
+        i,
+        dims(a.type()),
+        i < inputNames.size() ? inputNames.get(i) : "input_" + i
+      );
+      inputs.add(b);
+      storage.put(a, new Stored(b));
+    }
+    Node ret = func.entry().nodes().getLast();
+    for (int i = 0; i < ret.numOperands(); i++) {
+      Value v = ret.operand(i);
+      Buffer b = Buffer.param(
+        Buffer.Kind.OUTPUT,
+        "out" + i,
+        scalar(v.type()),
+        i,
+        dims(v.type()),
+        i < outputNames.size() ? outputNames.get(i) : "output_" + i
+      );
+      outputs.add(b);
+      if (v instanceof OpResult r && !(r.definingNode().op() instanceof Constant)) {
+        outputOf.putIfAbsent(v, b);
+      }
+    }
+    workspaceBytes = plan.arenaBytes();
+    scratchEnd = workspaceBytes;
+    Set<String> unsupported = new LinkedHashSet<>();
+    for (Node n : func.entry().nodes()) {
+      if (n.op() instanceof Return) {
+        for (int i = 0; i < n.numOperands(); i++) {
+          Value v = n.operand(i);
+          if (outputOf.get(v) != outputs.get(i)) {
+            copy(v, outputs.get(i));
+          }
+        }
+        continue;
+      }
+      try {
+        node(n);
+      } catch (UnsupportedLowering | UnsupportedOperationException e) {
+        unsupported.add(n.op().name() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+      }
+    }
+    if (!unsupported.isEmpty()) {
+      throw new UnsupportedLowering(
+        "the native backend does not support: " + String.join(", ", unsupported)
+      );
+    }
+    workspaceBytes = Math.max(workspaceBytes, scratchEnd);
+    return new LoopFunc(
+      name,
+      inputs,
+      outputs,
+      constants,
+      workspace,
+      workspaceBytes,
+      emitter.finish()
+    );
+  }
+
+  private void node(Node n) {
+    if (n.op() instanceof Constant c) {
+      Tensor t = c.value();
+      Buffer b = Buffer.constant("c" + constants.size(), scalar(t.type()), t);
+      constants.add(b);
+      storage.put(n.result(), new Stored(b));
+      return;
+    }
+    if (fusable(n)) {
+      storage.put(n.result(), new Fused(n));
+      return;
+    }
+    for (OpResult r : n.results()) {
+      storage.put(r, new Stored(destination(r)));
+    }
+    NodeContext ctx = new NodeContext(this, n);
+    if (n.op() instanceof Elementwise e) {
+      ctx.forEach(ctx.resultDims(0), idx -> ctx.store(0, idx, ctx.element(e, idx)));
+    } else {
+      n.op().lower(ctx);
+    }
+    ctx.releaseScratch();
+  }
+
+  /** Fused into its consumer: elementwise with one use, by an elementwise node of equal size. */
+  private boolean fusable(Node n) {
+    if (!(n.op() instanceof Elementwise) || n.results().size() != 1) {
+      return false;
+    }
+    OpResult r = n.result();
+    if (r.uses().size() != 1 || outputOf.containsKey(r)) {
+      return false;
+    }
+    Use u = r.uses().getFirst();
+    Node user = u.user();
+    return (
+      user.op() instanceof Elementwise &&
+      user.parent() == n.parent() &&
+      user.results().size() == 1 &&
+      size(user.result().type()) == size(r.type())
+    );
+  }
+
+  private Buffer destination(OpResult r) {
+    Buffer out = outputOf.get(r);
+    if (out != null) {
+      return out;
+    }
+    long offset = plan
+      .offset(r)
+      .orElseThrow(() -> new IllegalStateException("no memory plan for " + r));
+    Buffer b = Buffer.workspace("t" + workspace.size(), scalar(r.type()), size(r.type()), offset);
+    workspace.add(b);
+    return b;
+  }
+
+  /** A workspace buffer after the planned arena, for the node being lowered. */
+  Buffer scratch(Scalar elem, long length, long[] top) {
+    long offset = top[0];
+    Buffer b = Buffer.workspace("s" + workspace.size(), elem, length, offset);
+    workspace.add(b);
+    top[0] = align(offset + b.bytes());
+    scratchEnd = Math.max(scratchEnd, top[0]);
+    return b;
+  }
+
+  long arenaEnd() {
+    return workspaceBytes;
+  }
+
+  static long align(long bytes) {
+    return Math.addExact(bytes, MemoryPlan.ALIGNMENT - 1) & -MemoryPlan.ALIGNMENT;
+  }
+
+  /** Copies value {@code v} element by element into {@code out}. */
+  private void copy(Value v, Buffer out) {
+    long[] dims = dims(v.type());
+    Scalar s = scalar(v.type());
+    emitter.forEach(
+      dims,
+      idx -> {
+        Expr e = read(v, idx);
+        emitter.emit(new Stmt.Store(out, Ex.linear(dims, idx), narrow(s, e)));
+      }
+    );
+  }
+
+  Storage storage(Value v) {
+    Storage s = storage.get(v);
+    if (s == null) {
+      throw new IllegalStateException("no storage for " + v);
+    }
+    return s;
+  }
+
+  /** The element of {@code v} at {@code idx}, in its compute type. */
+  Expr read(Value v, List<Expr> idx) {
+    return switch (storage(v)) {
+      case Stored s -> {
+        Tensor t = s.buffer().data();
+        if (t != null && t.hasData() && t.isSplat()) {
+          yield widen(splat(s.buffer().elem(), t));
+        }
+        yield widen(new Expr.Load(s.buffer(), Ex.linear(dims(v.type()), idx)));
+      }
+      case Fused f -> {
+        NodeContext ctx = new NodeContext(this, f.node());
+        Expr e = ctx.element((Elementwise) f.node().op(), idx);
+        yield emitter.let("f", e);
+      }
+    };
+  }
+
+  /** The element of {@code v} at the row-major offset {@code offset}, in its compute type. */
+  Expr readLinear(Value v, Expr offset) {
+    if (storage(v) instanceof Stored s && !(s.buffer().data() != null && s.buffer().data().isSplat())) {
+      return widen(new Expr.Load(s.buffer(), offset));
+    }
+    return read(v, Ex.delinearize(dims(v.type()), offset));
+  }
+
+  /** The buffer of {@code v}, computing a fused value into its planned place first. */
+  Buffer buffer(Value v) {
+    Storage s = storage(v);
+    if (s instanceof Stored st) {
+      return st.buffer();
+    }
+    Node n = ((Fused) s).node();
+    Buffer b = destination(n.result());
+    NodeContext ctx = new NodeContext(this, n);
+    ctx.forEach(dims(v.type()), idx -> ctx.storeTo(b, idx, ctx.element((Elementwise) n.op(), idx)));
+    storage.put(v, new Stored(b));
+    return b;
+  }
+
+  private static Expr splat(Scalar s, Tensor t) {
+    return s.isFloat() ? Ex.c(s, t.getDouble(0)) : Ex.ci(s, t.getLong(0));
+  }
+
+  static Expr widen(Expr e) {
+    Scalar c = e.type().compute();
+    return c == e.type() ? e : new Expr.Cast(c, e);
+  }
+
+  static Expr narrow(Scalar storage, Expr e) {
+    return Ex.cast(storage, e);
+  }
+
+  String fresh(String hint) {
+    return hint + counter++;
+  }
+
+  static Scalar scalar(TensorType t) {
+    return Scalar
+      .of(t.elementType())
+      .orElseThrow(() -> new UnsupportedLowering("element type " + t.elementType()));
+  }
+
+  static long[] dims(TensorType t) {
+    List<Dim> ds = t.shape().dims();
+    long[] out = new long[ds.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = ((Dim.Known) ds.get(i)).size();
+    }
+    return out;
+  }
+
+  static long size(TensorType t) {
+    long n = 1;
+    for (long d : dims(t)) {
+      n = Math.multiplyExact(n, d);
+    }
+    return n;
+  }
+
+  boolean kernels() {
+    return kernels;
+  }
+}

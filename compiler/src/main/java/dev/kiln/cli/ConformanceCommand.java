@@ -3,6 +3,8 @@ package dev.kiln.cli;
 import dev.kiln.conformance.ConformanceRunner;
 import dev.kiln.conformance.LoopEngine;
 import dev.kiln.conformance.Tolerance;
+import dev.kiln.emit.NativeCompiler;
+import dev.kiln.emit.NativeEngine;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.pass.Pipelines;
@@ -34,8 +36,14 @@ final class ConformanceCommand implements Callable<Integer> {
 
   /** Where the tests run. */
   enum Backend {
-    interp,
-    loop,
+    INTERP,
+    LOOP,
+    NATIVE;
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
   }
 
   @ParentCommand
@@ -75,6 +83,16 @@ final class ConformanceCommand implements Callable<Integer> {
   )
   private long timeout = 120;
 
+  @Option(
+    names = "--target",
+    paramLabel = "TRIPLE",
+    description = "Native backend: the target (default: the host; ARM targets run under qemu)."
+  )
+  private String target;
+
+  @Option(names = "--cpu", paramLabel = "NAME", description = "Native backend: the CPU.")
+  private String cpu;
+
   @Mixin
   private PassOptions passOptions;
 
@@ -101,8 +119,9 @@ final class ConformanceCommand implements Callable<Integer> {
       passOptions.options(PassOptions.MODEL_DUMPS),
       main.err,
       switch (backend) {
-        case interp -> ConformanceRunner.Engine.INTERPRETER;
-        case loop -> LoopEngine.INSTANCE;
+        case INTERP -> ConformanceRunner.Engine.INTERPRETER;
+        case LOOP -> LoopEngine.INSTANCE;
+        case NATIVE -> new NativeEngine(NativeCompiler.resolve(target, cpu), timeout);
       }
     );
     runner.run(tests, jobs, r -> {

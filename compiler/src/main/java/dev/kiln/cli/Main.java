@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.DiagnosticRenderer;
+import dev.kiln.lower.UnsupportedLowering;
 import dev.kiln.onnx.UnsupportedOpsException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -21,6 +22,8 @@ import picocli.CommandLine.Command;
   versionProvider = Version.class,
   description = "Kiln: an ahead-of-time compiler for neural-network models.",
   subcommands = {
+    CompileCommand.class,
+    DemoCommand.class,
     OptCommand.class,
     RunCommand.class,
     InspectCommand.class,
@@ -80,12 +83,17 @@ public final class Main implements Runnable {
   public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
     Main main = new Main(in, out, err);
     CommandLine cmd = new CommandLine(main);
+    cmd.setCaseInsensitiveEnumValuesAllowed(true);
     cmd.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cmd.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof DiagnosticException d) {
         err.print(new DiagnosticRenderer(fileArgument(parseResult)).render(d.diagnostics()));
         return d instanceof UnsupportedOpsException ? UNSUPPORTED : BAD_INPUT;
+      }
+      if (e instanceof UnsupportedLowering u) {
+        err.println(fileArgument(parseResult) + ": error: " + u.getMessage());
+        return UNSUPPORTED;
       }
       err.println("kiln: internal error: " + e);
       e.printStackTrace(err);

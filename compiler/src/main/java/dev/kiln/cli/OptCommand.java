@@ -3,11 +3,13 @@ package dev.kiln.cli;
 import dev.kiln.ir.Diagnostic;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.DiagnosticRenderer;
+import dev.kiln.ir.Func;
 import dev.kiln.ir.Module;
 import dev.kiln.ir.Verifier;
 import dev.kiln.ir.text.ModuleParser;
 import dev.kiln.ir.text.PrintOptions;
 import dev.kiln.ir.text.Printer;
+import dev.kiln.lower.Lowering;
 import dev.kiln.pass.PassManager;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,6 +64,13 @@ final class OptCommand implements Callable<Integer> {
   )
   private boolean verifyDiagnostics;
 
+  @Option(
+    names = "--lower",
+    description = "Print the Loop IR of each function (as native code computes it, with " +
+    "micro-kernel calls) instead of the Graph IR."
+  )
+  private boolean lower;
+
   @Option(names = "-o", paramLabel = "FILE", description = "Write the result to FILE.")
   private Path output;
 
@@ -83,7 +92,16 @@ final class OptCommand implements Callable<Integer> {
     if (verifyDiagnostics) {
       return failed(name, text, List.of());
     }
-    String result = Printer.print(module, print);
+    String result;
+    if (lower) {
+      StringBuilder loops = new StringBuilder();
+      for (Func f : module.funcs()) {
+        loops.append(Lowering.lower(f, f.name(), List.of(), List.of(), true));
+      }
+      result = loops.toString();
+    } else {
+      result = Printer.print(module, print);
+    }
     if (output != null) {
       OutputFiles.write(output, result);
     } else {

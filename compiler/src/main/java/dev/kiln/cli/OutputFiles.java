@@ -8,6 +8,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Writes output files all or nothing: the bytes go to a temporary file beside the target, which is
@@ -46,6 +48,36 @@ public final class OutputFiles {
       );
     } finally {
       if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // The write already failed and is being reported; a leftover temp file is secondary.
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes every file of {@code files} (name to bytes) into {@code dir}: all are written to
+   * temporary names first and renamed only when every write succeeded.
+   */
+  public static void writeAll(Path dir, Map<String, byte[]> files) {
+    Map<Path, Path> staged = new LinkedHashMap<>();
+    try {
+      Files.createDirectories(dir);
+      for (Map.Entry<String, byte[]> e : files.entrySet()) {
+        Path tmp = Files.createTempFile(dir, "." + e.getKey(), ".tmp");
+        staged.put(tmp, dir.resolve(e.getKey()));
+        Files.write(tmp, e.getValue());
+      }
+      for (Map.Entry<Path, Path> e : staged.entrySet()) {
+        Files.move(e.getKey(), e.getValue(), StandardCopyOption.REPLACE_EXISTING);
+      }
+      staged.clear();
+    } catch (IOException e) {
+      throw DiagnosticException.error(Location.UNKNOWN, dir + ": cannot write: " + e.getMessage());
+    } finally {
+      for (Path tmp : staged.keySet()) {
         try {
           Files.deleteIfExists(tmp);
         } catch (IOException ignored) {

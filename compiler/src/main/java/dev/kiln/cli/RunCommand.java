@@ -1,5 +1,8 @@
 package dev.kiln.cli;
 
+import dev.kiln.conformance.LoopEngine;
+import dev.kiln.emit.NativeCompiler;
+import dev.kiln.emit.NativeEngine;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.io.Npy;
 import dev.kiln.ir.DiagnosticException;
@@ -30,7 +33,14 @@ final class RunCommand implements Callable<Integer> {
 
   /** Where the model runs. */
   enum Backend {
-    interp,
+    INTERP,
+    LOOP,
+    NATIVE;
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
   }
 
   @ParentCommand
@@ -68,6 +78,16 @@ final class RunCommand implements Callable<Integer> {
   )
   private Path outputDir;
 
+  @Option(
+    names = "--target",
+    paramLabel = "TRIPLE",
+    description = "Native backend: the target (default: the host; ARM targets run under qemu)."
+  )
+  private String target;
+
+  @Option(names = "--cpu", paramLabel = "NAME", description = "Native backend: the CPU.")
+  private String cpu;
+
   @Mixin
   private PassOptions passOptions;
 
@@ -93,7 +113,11 @@ final class RunCommand implements Callable<Integer> {
         model + ": no value for input " + String.join(", ", missing) + " (use --input NAME=FILE)"
       );
     }
-    List<Tensor> outputs = Interpreter.run(m.module().funcs().getFirst(), args);
+    List<Tensor> outputs = switch (backend) {
+      case INTERP -> Interpreter.run(m.module().funcs().getFirst(), args);
+      case LOOP -> LoopEngine.INSTANCE.run(m, args);
+      case NATIVE -> new NativeEngine(NativeCompiler.resolve(target, cpu), 3600).run(m, args);
+    };
     for (int i = 0; i < outputs.size(); i++) {
       OutputFiles.write(outputDir.resolve("output_" + i + ".npy"), Npy.encode(outputs.get(i)));
     }

@@ -1,10 +1,10 @@
 package dev.kiln.conformance;
 
 import dev.kiln.interp.Interpreter;
-import dev.kiln.lower.UnsupportedLowering;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.text.PrintOptions;
+import dev.kiln.lower.UnsupportedLowering;
 import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.ImportedModel;
 import dev.kiln.onnx.ModelLoader;
@@ -81,12 +81,18 @@ public final class ConformanceRunner {
 
   /** A runner that optimizes each test at the default level ({@code -O2}) before running it. */
   public ConformanceRunner(Map<String, Tolerance> overrides, long timeoutSeconds) {
+    this(overrides, timeoutSeconds, Engine.INTERPRETER);
+  }
+
+  /** A runner that optimizes each test at {@code -O2} and runs it with {@code engine}. */
+  public ConformanceRunner(Map<String, Tolerance> overrides, long timeoutSeconds, Engine engine) {
     this(
       overrides,
       timeoutSeconds,
       Pipelines.passes(Pipelines.DEFAULT_LEVEL),
       new PassManager.Options(true, false, Set.of(), false, false, PrintOptions.DEFAULT),
-      System.err
+      System.err,
+      engine
     );
   }
 

@@ -2,8 +2,8 @@ package dev.kiln.lower;
 
 import dev.kiln.ir.loop.Ex;
 import dev.kiln.ir.loop.Expr;
-import dev.kiln.ir.loop.Schedule;
 import dev.kiln.ir.loop.Scalar;
+import dev.kiln.ir.loop.Schedule;
 import dev.kiln.ir.loop.Stmt;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -35,7 +35,9 @@ final class Emitter {
 
   /** Declares a variable holding {@code init}; constants and variables are returned as they are. */
   Expr let(String hint, Expr init) {
-    if (init instanceof Expr.Var || init instanceof Expr.IntConst || init instanceof Expr.FloatConst) {
+    if (
+      init instanceof Expr.Var || init instanceof Expr.IntConst || init instanceof Expr.FloatConst
+    ) {
       return init;
     }
     return letVar(hint, init);
@@ -100,17 +102,11 @@ final class Emitter {
     if (dims[d] == 0) {
       return;
     }
-    loop(
-      "i",
-      Ex.i64(0),
-      Ex.i64(dims[d]),
-      Schedule.DEFAULT,
-      i -> {
-        idx.add(i);
-        nest(dims, d + 1, idx, body);
-        idx.removeLast();
-      }
-    );
+    loop("i", Ex.i64(0), Ex.i64(dims[d]), Schedule.DEFAULT, i -> {
+      idx.add(i);
+      nest(dims, d + 1, idx, body);
+      idx.removeLast();
+    });
   }
 
   List<Stmt> finish() {

@@ -188,7 +188,9 @@ public final class Lowering {
       try {
         node(n);
       } catch (UnsupportedLowering | UnsupportedOperationException e) {
-        unsupported.add(n.op().name() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+        unsupported.add(
+          n.op().name() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")
+        );
       }
     }
     if (!unsupported.isEmpty()) {
@@ -286,13 +288,10 @@ public final class Lowering {
   private void copy(Value v, Buffer out) {
     long[] dims = dims(v.type());
     Scalar s = scalar(v.type());
-    emitter.forEach(
-      dims,
-      idx -> {
-        Expr e = read(v, idx);
-        emitter.emit(new Stmt.Store(out, Ex.linear(dims, idx), narrow(s, e)));
-      }
-    );
+    emitter.forEach(dims, idx -> {
+      Expr e = read(v, idx);
+      emitter.emit(new Stmt.Store(out, Ex.linear(dims, idx), narrow(s, e)));
+    });
   }
 
   Storage storage(Value v) {
@@ -323,7 +322,9 @@ public final class Lowering {
 
   /** The element of {@code v} at the row-major offset {@code offset}, in its compute type. */
   Expr readLinear(Value v, Expr offset) {
-    if (storage(v) instanceof Stored s && !(s.buffer().data() != null && s.buffer().data().isSplat())) {
+    if (
+      storage(v) instanceof Stored s && !(s.buffer().data() != null && s.buffer().data().isSplat())
+    ) {
       return widen(new Expr.Load(s.buffer(), offset));
     }
     return read(v, Ex.delinearize(dims(v.type()), offset));
@@ -361,9 +362,9 @@ public final class Lowering {
   }
 
   static Scalar scalar(TensorType t) {
-    return Scalar
-      .of(t.elementType())
-      .orElseThrow(() -> new UnsupportedLowering("element type " + t.elementType()));
+    return Scalar.of(t.elementType()).orElseThrow(() ->
+      new UnsupportedLowering("element type " + t.elementType())
+    );
   }
 
   static long[] dims(TensorType t) {

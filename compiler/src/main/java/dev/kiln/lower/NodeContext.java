@@ -1,6 +1,7 @@
 package dev.kiln.lower;
 
 import dev.kiln.ir.Node;
+import dev.kiln.ir.OpResult;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
@@ -13,7 +14,6 @@ import dev.kiln.ir.loop.Schedule;
 import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Elementwise;
-import dev.kiln.ir.OpResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -168,7 +168,13 @@ final class NodeContext implements LowerContext {
   }
 
   @Override
-  public void loop(String hint, Expr lower, Expr upper, Schedule schedule, Consumer<Expr.Var> body) {
+  public void loop(
+    String hint,
+    Expr lower,
+    Expr upper,
+    Schedule schedule,
+    Consumer<Expr.Var> body
+  ) {
     lowering.emitter.loop(hint, lower, upper, schedule, body);
   }
 

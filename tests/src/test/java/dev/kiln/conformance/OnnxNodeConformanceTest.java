@@ -3,6 +3,9 @@ package dev.kiln.conformance;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.emit.NativeCompiler;
+import dev.kiln.emit.NativeEngine;
+import dev.kiln.emit.Toolchain;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,39 +16,69 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the ONNX backend node tests from {@code ../shared/conformance/onnx-node} through the
- * interpreter and holds them to {@code conformance/onnx-node.txt}: every test listed there as
- * {@code PASS} must still pass (the list may only grow), and every other entry must give its
- * reason. New passes are printed so the list can be regenerated with {@code bin/kiln conformance
- * ../shared/conformance/onnx-node --tolerances conformance/onnx-node.tolerances | grep -v passed}.
+ * Runs the ONNX backend node tests from {@code ../shared/conformance/onnx-node} and holds each
+ * backend to its checked-in list: every test listed there as {@code PASS} must still pass (a list
+ * may only grow), and every other entry must give its reason. New passes are printed so a list can
+ * be regenerated with {@code bin/kiln conformance ../shared/conformance/onnx-node --tolerances
+ * conformance/onnx-node.tolerances [--backend B] [--target T] | grep -v passed}.
+ *
+ * <ul>
+ *   <li>{@code conformance/onnx-node.txt}: the interpreter;
+ *   <li>{@code conformance/onnx-node-native-x86_64.txt}: native code for the host, linked with
+ *       {@code cc};
+ *   <li>{@code conformance/onnx-node-native-aarch64.txt}: native code for aarch64-linux-gnu, run
+ *       under {@code qemu-aarch64} (skipped without the cross compiler and qemu).
+ * </ul>
  */
 class OnnxNodeConformanceTest {
 
   static final Path SUITE = Path.of("../../shared/conformance/onnx-node");
-  static final Path EXPECTED = Path.of("../conformance/onnx-node.txt");
   static final Path TOLERANCES = Path.of("../conformance/onnx-node.tolerances");
 
   @Test
-  void listed_passes_still_pass() throws IOException {
+  void interpreter_listed_passes_still_pass() throws IOException {
+    check(Path.of("../conformance/onnx-node.txt"), ConformanceRunner.Engine.INTERPRETER);
+  }
+
+  @Test
+  void native_x86_64_listed_passes_still_pass() throws IOException {
+    var host = NativeCompiler.resolve(null, null);
+    assumeTrue(Toolchain.available(host), "skipped: no C compiler (cc) to link native code");
+    check(Path.of("../conformance/onnx-node-native-x86_64.txt"), new NativeEngine(host, 120));
+  }
+
+  @Test
+  void native_aarch64_listed_passes_still_pass() throws IOException {
+    var target = NativeCompiler.resolve("aarch64-linux-gnu", null);
+    assumeTrue(
+      Toolchain.available(target),
+      "skipped: aarch64-linux-gnu-gcc or qemu-aarch64 is missing " +
+      "(apt-get install gcc-aarch64-linux-gnu qemu-user)"
+    );
+    check(Path.of("../conformance/onnx-node-native-aarch64.txt"), new NativeEngine(target, 120));
+  }
+
+  private static void check(Path list, ConformanceRunner.Engine engine) throws IOException {
     assumeTrue(
       Files.isDirectory(SUITE),
       "skipped: the ONNX node tests are not at " + SUITE.toAbsolutePath().normalize()
     );
     Map<String, String> expected = new LinkedHashMap<>();
-    for (String line : Files.readAllLines(EXPECTED)) {
+    for (String line : Files.readAllLines(list)) {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }
       String[] f = line.split(" ", 3);
       assertTrue(
         f[0].equals("PASS") || f.length == 3,
-        "entry without a reason in " + EXPECTED + ": " + line
+        "entry without a reason in " + list + ": " + line
       );
       expected.put(f[1], f[0]);
     }
     ConformanceRunner runner = new ConformanceRunner(
       ConformanceRunner.readOverrides(TOLERANCES),
-      300
+      300,
+      engine
     );
     List<ConformanceRunner.Result> results = runner.run(
       ConformanceRunner.tests(SUITE, null),
@@ -66,7 +99,8 @@ class OnnxNodeConformanceTest {
       }
     }
     System.out.println(
-      "onnx-node conformance: " +
+      list.getFileName() +
+      ": " +
       passed +
       " of " +
       results.size() +

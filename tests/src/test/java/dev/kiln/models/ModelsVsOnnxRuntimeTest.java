@@ -2,19 +2,26 @@ package dev.kiln.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.kiln.backend.llvm.Targets;
+import dev.kiln.conformance.ConformanceRunner;
 import dev.kiln.conformance.Tolerance;
-import dev.kiln.interp.Interpreter;
+import dev.kiln.emit.NativeCompiler;
+import dev.kiln.emit.NativeEngine;
+import dev.kiln.emit.Toolchain;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.LoopFunc;
 import dev.kiln.ir.text.PrintOptions;
+import dev.kiln.lower.Lowering;
 import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.ImportedModel;
 import dev.kiln.onnx.OnnxImporter;
@@ -36,8 +43,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Imports every model in {@code ../shared/models}, optimizes it at the default level ({@code -O2}),
- * runs it through the interpreter on seeded random inputs (uniform in [-1, 1)), and compares with
- * ONNX Runtime within rtol 1e-3, atol 1e-4.
+ * runs it on seeded random inputs (uniform in [-1, 1)) through the interpreter, as native code for
+ * the host and as native code for aarch64 under qemu, and compares with ONNX Runtime within rtol
+ * 1e-3, atol 1e-4; and compiles it for every target.
  */
 class ModelsVsOnnxRuntimeTest {
 
@@ -59,6 +67,80 @@ class ModelsVsOnnxRuntimeTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
   void interpreter_matches_onnx_runtime(String name, List<Long> dims) throws OrtException {
+    compare(name, dims, ConformanceRunner.Engine.INTERPRETER);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void native_x86_64_matches_onnx_runtime(String name, List<Long> dims) throws OrtException {
+    Targets.Resolved host = NativeCompiler.resolve(null, null);
+    assumeTrue(Toolchain.available(host), "skipped: no C compiler (cc) to link native code");
+    compare(name, dims, new NativeEngine(host, 600));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void native_aarch64_matches_onnx_runtime(String name, List<Long> dims) throws OrtException {
+    Targets.Resolved t = NativeCompiler.resolve("aarch64-linux-gnu", null);
+    assumeTrue(
+      Toolchain.available(t),
+      "skipped: aarch64-linux-gnu-gcc or qemu-aarch64 is missing " +
+      "(apt-get install gcc-aarch64-linux-gnu qemu-user)"
+    );
+    compare(name, dims, new NativeEngine(t, 600));
+  }
+
+  /** Objects come out for every target, Cortex-M included (nothing is linked or run there). */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void compiles_for_every_target(String name, List<Long> dims) {
+    Path file = MODELS.resolve(name + ".onnx");
+    assumeTrue(
+      Files.isRegularFile(file),
+      "skipped: " + file.toAbsolutePath().normalize() + " is absent"
+    );
+    for (String target : List.of(
+      "x86_64-linux-gnu",
+      "aarch64-linux-gnu",
+      "armv7a-linux-gnueabihf",
+      "thumbv7em-none-eabihf"
+    )) {
+      ImportedModel m = OnnxImporter.importFile(
+        file,
+        new ImportOptions(Map.of(firstInput(file), Shape.of(dims)), Map.of(), Map.of())
+      );
+      Pipelines.manager(Pipelines.DEFAULT_LEVEL, List.of(), PassManager.Options.defaults()).run(
+        m.module(),
+        System.err
+      );
+      LoopFunc f = Lowering.lower(
+        m.module().funcs().getFirst(),
+        "model",
+        m.inputNames(),
+        m.outputNames(),
+        true
+      );
+      byte[] o = NativeCompiler.object(f, NativeCompiler.resolve(target, null));
+      assertTrue(o.length > 64 && o[0] == 0x7f && o[1] == 'E', name + " for " + target);
+    }
+  }
+
+  /** The model's first graph input that is not an initializer. */
+  private static String firstInput(Path file) {
+    var g = dev.kiln.onnx.ModelLoader.load(file).getGraph();
+    Set<String> initializers = new java.util.HashSet<>();
+    g.getInitializerList().forEach(t -> initializers.add(t.getName()));
+    return g
+      .getInputList()
+      .stream()
+      .map(v -> v.getName())
+      .filter(n -> !initializers.contains(n))
+      .findFirst()
+      .orElseThrow();
+  }
+
+  private static void compare(String name, List<Long> dims, ConformanceRunner.Engine engine)
+    throws OrtException {
     Path file = MODELS.resolve(name + ".onnx");
     assumeTrue(
       Files.isRegularFile(file),
@@ -80,7 +162,7 @@ class ModelsVsOnnxRuntimeTest {
         List.of(),
         new PassManager.Options(true, false, Set.of(), false, false, PrintOptions.DEFAULT)
       ).run(m.module(), System.err);
-      List<Tensor> got = Interpreter.run(m.module().funcs().getFirst(), List.of(x));
+      List<Tensor> got = engine.run(m, List.of(x));
       long[] sizes = shape.sizes();
       float[] data = new float[Math.toIntExact(x.size())];
       for (int i = 0; i < data.length; i++) {

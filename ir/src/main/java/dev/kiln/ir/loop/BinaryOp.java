@@ -51,14 +51,13 @@ public enum BinaryOp {
   }
 
   void check(Scalar t) {
-    boolean ok =
-      switch (this) {
-        case POW, ATAN2 -> t.isFloat();
-        case AND, OR, XOR -> !t.isFloat();
-        case SHL, SHR -> t.isInteger();
-        case EQ, NE -> true;
-        default -> t != Scalar.BOOL;
-      };
+    boolean ok = switch (this) {
+      case POW, ATAN2 -> t.isFloat();
+      case AND, OR, XOR -> !t.isFloat();
+      case SHL, SHR -> t.isInteger();
+      case EQ, NE -> true;
+      default -> t != Scalar.BOOL;
+    };
     if (!ok || t == Scalar.F16 || t == Scalar.BF16) {
       throw new IllegalArgumentException(text() + " of " + t);
     }

@@ -24,7 +24,7 @@ public final class Buffer {
     INPUT,
     OUTPUT,
     CONSTANT,
-    WORKSPACE
+    WORKSPACE,
   }
 
   private final String name;

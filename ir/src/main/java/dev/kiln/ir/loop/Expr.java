@@ -9,7 +9,6 @@ import java.util.Objects;
  * indices are {@link Scalar#I64} element offsets.
  */
 public sealed interface Expr {
-
   /** The type of the value. */
   Scalar type();
 

@@ -112,7 +112,9 @@ public final class LoopFunc {
 
   private static void expect(Buffer b, Buffer.Kind kind, int param) {
     if (b.kind() != kind || b.param() != param) {
-      fail("buffer " + b + " is " + b.kind() + " #" + b.param() + " where " + kind + " was expected");
+      fail(
+        "buffer " + b + " is " + b.kind() + " #" + b.param() + " where " + kind + " was expected"
+      );
     }
   }
 
@@ -143,7 +145,9 @@ public final class LoopFunc {
         }
         case Stmt.Store st -> {
           buffer(st.buffer());
-          if (st.buffer().kind() == Buffer.Kind.INPUT || st.buffer().kind() == Buffer.Kind.CONSTANT) {
+          if (
+            st.buffer().kind() == Buffer.Kind.INPUT || st.buffer().kind() == Buffer.Kind.CONSTANT
+          ) {
             fail("store into " + st.buffer().kind().name().toLowerCase() + " " + st.buffer());
           }
           expr(st.index());

@@ -29,7 +29,9 @@ public final class LoopInterpreter {
   /** Runs {@code f} on {@code inputs} (one per input buffer, in order) and returns its outputs. */
   public static List<Tensor> run(LoopFunc f, List<Tensor> inputs) {
     if (inputs.size() != f.inputs().size()) {
-      throw new IllegalArgumentException(f.inputs().size() + " inputs expected, got " + inputs.size());
+      throw new IllegalArgumentException(
+        f.inputs().size() + " inputs expected, got " + inputs.size()
+      );
     }
     LoopInterpreter in = new LoopInterpreter();
     ByteBuffer ws = order(ByteBuffer.allocate(Math.toIntExact(f.workspaceBytes())));
@@ -50,10 +52,7 @@ public final class LoopInterpreter {
       in.memory.put(b, order(ByteBuffer.wrap(b.data().bytes())));
     }
     for (Buffer b : f.workspace()) {
-      in.memory.put(
-        b,
-        order(ws.slice(Math.toIntExact(b.offset()), Math.toIntExact(b.bytes())))
-      );
+      in.memory.put(b, order(ws.slice(Math.toIntExact(b.offset()), Math.toIntExact(b.bytes()))));
     }
     in.body(f.body());
     List<Tensor> results = new ArrayList<>();
@@ -270,22 +269,25 @@ public final class LoopInterpreter {
       case I32 -> (long) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, x));
       case U32 -> (long) Math.max(0, Math.min(4294967295.0, x));
       case I64 -> (long) x;
-      case U64 -> x <= 0 ? 0 : x >= 18446744073709551615.0 ? -1L : x >= 9223372036854775808.0
-        ? (long) (x - 9223372036854775808.0) ^ Long.MIN_VALUE
-        : (long) x;
+      case U64 -> x <= 0
+        ? 0
+        : x >= 18446744073709551615.0
+          ? -1L
+          : x >= 9223372036854775808.0
+            ? (long) (x - 9223372036854775808.0) ^ Long.MIN_VALUE
+            : (long) x;
       default -> throw new IllegalStateException("cast to " + t);
     };
   }
 
   private static long predicate(UnaryOp op, double v) {
-    boolean r =
-      switch (op) {
-        case IS_NAN -> Double.isNaN(v);
-        case IS_INF -> Double.isInfinite(v);
-        case IS_POS_INF -> v == Double.POSITIVE_INFINITY;
-        case IS_NEG_INF -> v == Double.NEGATIVE_INFINITY;
-        default -> throw new IllegalStateException(op.text());
-      };
+    boolean r = switch (op) {
+      case IS_NAN -> Double.isNaN(v);
+      case IS_INF -> Double.isInfinite(v);
+      case IS_POS_INF -> v == Double.POSITIVE_INFINITY;
+      case IS_NEG_INF -> v == Double.NEGATIVE_INFINITY;
+      default -> throw new IllegalStateException(op.text());
+    };
     return r ? 1 : 0;
   }
 
@@ -342,16 +344,15 @@ public final class LoopInterpreter {
   }
 
   private static long compare(BinaryOp op, double a, double b) {
-    boolean r =
-      switch (op) {
-        case EQ -> a == b;
-        case NE -> !(a == b);
-        case LT -> a < b;
-        case LE -> a <= b;
-        case GT -> a > b;
-        case GE -> a >= b;
-        default -> throw new IllegalStateException(op.text() + " of floats gives a float");
-      };
+    boolean r = switch (op) {
+      case EQ -> a == b;
+      case NE -> !(a == b);
+      case LT -> a < b;
+      case LE -> a <= b;
+      case GT -> a > b;
+      case GE -> a >= b;
+      default -> throw new IllegalStateException(op.text() + " of floats gives a float");
+    };
     return r ? 1 : 0;
   }
 

@@ -5,13 +5,12 @@ import java.util.Objects;
 
 /** A statement of Loop IR. Bodies are lists of statements run in order. */
 public sealed interface Stmt {
-
   /**
    * {@code for index in [lower, upper)} stepping by one; the bounds are {@code I64}, evaluated once.
    * The {@code schedule} says how a backend may run it; it never changes the result.
    */
-  record For(Expr.Var index, Expr lower, Expr upper, Schedule schedule, List<Stmt> body)
-    implements Stmt {
+  record For(Expr.Var index, Expr lower, Expr upper, Schedule schedule, List<Stmt> body) implements
+    Stmt {
     public For {
       if (index.type() != Scalar.I64) {
         throw new IllegalArgumentException("loop index " + index.name() + " is " + index.type());
@@ -59,9 +58,7 @@ public sealed interface Stmt {
   record Assign(Expr.Var var, Expr value) implements Stmt {
     public Assign {
       if (var.type() != value.type()) {
-        throw new IllegalArgumentException(
-          var.name() + ": " + var.type() + " := " + value.type()
-        );
+        throw new IllegalArgumentException(var.name() + ": " + var.type() + " := " + value.type());
       }
     }
   }

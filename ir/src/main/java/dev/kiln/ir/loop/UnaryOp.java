@@ -51,12 +51,11 @@ public enum UnaryOp {
   }
 
   void check(Scalar t) {
-    boolean ok =
-      switch (this) {
-        case NOT -> !t.isFloat();
-        case NEG, ABS -> t != Scalar.BOOL;
-        default -> t.isFloat();
-      };
+    boolean ok = switch (this) {
+      case NOT -> !t.isFloat();
+      case NEG, ABS -> t != Scalar.BOOL;
+      default -> t.isFloat();
+    };
     if (!ok || t == Scalar.F16 || t == Scalar.BF16) {
       throw new IllegalArgumentException(text() + " of " + t);
     }

@@ -1,11 +1,10 @@
 package dev.kiln.ir.op;
 
-import dev.kiln.ir.loop.LowerContext;
-
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Region;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 
 /**

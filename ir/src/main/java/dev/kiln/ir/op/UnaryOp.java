@@ -1,10 +1,9 @@
 package dev.kiln.ir.op;
 
-import dev.kiln.ir.loop.Expr;
-import dev.kiln.ir.loop.LowerContext;
-
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 
 /**

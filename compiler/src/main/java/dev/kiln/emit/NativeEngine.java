@@ -1,0 +1,90 @@
+package dev.kiln.emit;
+
+import dev.kiln.backend.llvm.Targets;
+import dev.kiln.conformance.ConformanceRunner;
+import dev.kiln.io.Npy;
+import dev.kiln.ir.ElementType;
+import dev.kiln.ir.Tensor;
+import dev.kiln.ir.loop.LoopFunc;
+import dev.kiln.lower.Lowering;
+import dev.kiln.onnx.ImportedModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a model as native code: lowers it, compiles it for {@code target} with the harness ({@code
+ * --emit harness}), links it with the target's {@link Toolchain}, runs the program (under qemu for
+ * a cross target) on {@code .npy} files in a temporary directory, and reads the outputs back. This
+ * is {@code kiln run --backend native} and {@code kiln conformance --backend native}.
+ */
+public final class NativeEngine implements ConformanceRunner.Engine {
+
+  private static final String NAME = "model";
+
+  private final Targets.Resolved target;
+  private final Toolchain toolchain;
+  private final long timeoutSeconds;
+
+  public NativeEngine(Targets.Resolved target, long timeoutSeconds) {
+    this.target = target;
+    this.toolchain = Toolchain.forTarget(target);
+    this.timeoutSeconds = timeoutSeconds;
+  }
+
+  @Override
+  public List<Tensor> run(ImportedModel m, List<Tensor> args) {
+    LoopFunc f = Lowering.lower(
+      m.module().funcs().getFirst(),
+      NAME,
+      m.inputNames(),
+      m.outputNames(),
+      true
+    );
+    byte[] object = NativeCompiler.object(f, target);
+    try (TempDir tmp = TempDir.create("kiln-native")) {
+      Path dir = tmp.path();
+      Files.write(dir.resolve(NAME + ".o"), object);
+      Files.writeString(dir.resolve(NAME + ".h"), CHeader.of(f, NAME, NAME));
+      Files.writeString(dir.resolve(NAME + "_harness.c"), CHarness.of(f, NAME));
+      Path exe = dir.resolve(NAME);
+      toolchain.link(List.of(dir.resolve(NAME + "_harness.c"), dir.resolve(NAME + ".o")), dir, exe);
+      List<String> files = new ArrayList<>();
+      for (int i = 0; i < args.size(); i++) {
+        Path in = dir.resolve("input_" + i + ".npy");
+        Files.write(in, Npy.encode(args.get(i)));
+        files.add(in.toString());
+      }
+      for (int i = 0; i < f.outputs().size(); i++) {
+        files.add(dir.resolve("output_" + i + ".npy").toString());
+      }
+      Toolchain.Result r = toolchain.run(exe, files, dir, timeoutSeconds);
+      if (r.exit() != 0) {
+        throw new IllegalStateException(
+          "the compiled model exited with status " + r.exit() + ": " + r.output().strip()
+        );
+      }
+      List<Tensor> outputs = new ArrayList<>();
+      for (int i = 0; i < f.outputs().size(); i++) {
+        Tensor t = Npy.read(dir.resolve("output_" + i + ".npy"));
+        ElementType want = f.outputs().get(i).elem().elementType();
+        outputs.add(t.elementType() == want ? t : convert(t, want));
+      }
+      return outputs;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code t} (a bf16 tensor read back as f32) as a tensor of {@code type}. */
+  private static Tensor convert(Tensor t, ElementType type) {
+    Tensor.Builder b = new Tensor.Builder(new dev.kiln.ir.TensorType(type, t.shape()));
+    for (long i = 0; i < t.size(); i++) {
+      b.setDouble(i, t.getDouble(i));
+    }
+    return b.build();
+  }
+}

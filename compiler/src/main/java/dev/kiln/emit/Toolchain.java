@@ -1,0 +1,161 @@
+package dev.kiln.emit;
+
+import dev.kiln.backend.llvm.Targets;
+import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.Location;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The C compiler that links generated objects into programs, and how to run them: the host's
+ * {@code cc} for x86-64 (or whatever the host is), Debian's cross compilers for ARM
+ * ({@code aarch64-linux-gnu-gcc}, {@code arm-linux-gnueabihf-gcc}, linked statically) run under
+ * {@code qemu-aarch64} / {@code qemu-arm}. Cortex-M objects are not linked here.
+ */
+public record Toolchain(String compiler, List<String> runner, boolean isStatic) {
+  /** Warning flags the runtime, headers and harnesses must pass. */
+  public static final List<String> STRICT = List.of(
+    "-std=c11",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-pedantic"
+  );
+
+  /**
+   * The toolchain for {@code target} on this host, or an error saying what to install when a
+   * piece is missing.
+   */
+  public static Toolchain forTarget(Targets.Resolved target) {
+    String name = target.target().name();
+    Targets.Target host = hostTarget();
+    if (host != null && host.name().equals(name)) {
+      return new Toolchain(require("cc", "a C compiler (cc)"), List.of(), false);
+    }
+    return switch (name) {
+      case "aarch64-linux-gnu" -> new Toolchain(
+        require("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+        List.of(require("qemu-aarch64", "qemu-user")),
+        true
+      );
+      case "armv7a-linux-gnueabihf" -> new Toolchain(
+        require("arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf"),
+        List.of(require("qemu-arm", "qemu-user")),
+        true
+      );
+      default -> throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "programs for " + name + " cannot be linked and run on this host"
+      );
+    };
+  }
+
+  /** Whether {@code forTarget} would succeed. */
+  public static boolean available(Targets.Resolved target) {
+    try {
+      forTarget(target);
+      return true;
+    } catch (DiagnosticException e) {
+      return false;
+    }
+  }
+
+  private static Targets.Target hostTarget() {
+    try {
+      return Targets.host();
+    } catch (DiagnosticException e) {
+      return null;
+    }
+  }
+
+  private static String require(String program, String pkg) {
+    return find(program).orElseThrow(() ->
+      DiagnosticException.error(
+        Location.UNKNOWN,
+        program + " not found on PATH (install " + pkg + ")"
+      )
+    );
+  }
+
+  /** The absolute path of {@code program} on {@code PATH}. */
+  public static Optional<String> find(String program) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path p = Path.of(dir, program);
+      if (Files.isExecutable(p) && !Files.isDirectory(p)) {
+        return Optional.of(p.toString());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Compiles and links {@code sources} (C files and objects) into the program {@code exe}. */
+  public void link(List<Path> sources, Path includeDir, Path exe) {
+    List<String> cmd = new ArrayList<>(List.of(compiler, "-O1"));
+    cmd.addAll(STRICT);
+    cmd.add("-I" + includeDir);
+    if (isStatic) {
+      cmd.add("-static");
+    }
+    sources.forEach(s -> cmd.add(s.toString()));
+    cmd.addAll(List.of("-lm", "-o", exe.toString()));
+    Result r = exec(cmd, includeDir, 300);
+    if (r.exit() != 0) {
+      throw new IllegalStateException(
+        "linking failed (" + String.join(" ", cmd) + "): " + r.output().strip()
+      );
+    }
+  }
+
+  /** Runs {@code exe} with {@code args} (under qemu for a cross target) in {@code dir}. */
+  public Result run(Path exe, List<String> args, Path dir, long timeoutSeconds) {
+    List<String> cmd = new ArrayList<>(runner);
+    cmd.add(exe.toString());
+    cmd.addAll(args);
+    return exec(cmd, dir, timeoutSeconds);
+  }
+
+  /** What a process printed (stdout and stderr together) and its exit status (-1: timed out). */
+  public record Result(int exit, String output) {}
+
+  /** Runs {@code cmd} in {@code dir}, killing it after {@code timeoutSeconds}. */
+  public static Result exec(List<String> cmd, Path dir, long timeoutSeconds) {
+    try {
+      Path log = Files.createTempFile("kiln-exec", ".log");
+      try {
+        Process p = new ProcessBuilder(cmd)
+          .directory(dir.toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          p.waitFor();
+          return new Result(-1, "timed out after " + timeoutSeconds + " s");
+        }
+        return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+      } finally {
+        Files.deleteIfExists(log);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 
 /**
@@ -130,7 +131,16 @@ public final class MemoryPlan {
    *     regions included) whose shape is not static
    */
   public static MemoryPlan of(Func f) {
-    return new Planner(f).plan();
+    return of(f, Set.of());
+  }
+
+  /**
+   * Plans {@code f} for code that never materializes the results of the {@code fused} nodes: each
+   * is an elementwise node computed inside the loop nest of its one user. A fused node gets no
+   * buffer, and its reads happen when its user (or that user's user, if fused too) runs.
+   */
+  public static MemoryPlan of(Func f, Set<Node> fused) {
+    return new Planner(f, fused).plan();
   }
 
   public Func func() {
@@ -248,9 +258,11 @@ public final class MemoryPlan {
     private final List<Node> scratchNodes = new ArrayList<>();
     private final List<Long> scratchBytes = new ArrayList<>();
     private final Map<Value, Long> scratchOffsets = new IdentityHashMap<>();
+    private final Set<Node> fused;
 
-    Planner(Func f) {
+    Planner(Func f, Set<Node> fused) {
       this.f = f;
+      this.fused = fused;
     }
 
     MemoryPlan plan() {
@@ -268,7 +280,7 @@ public final class MemoryPlan {
       }
       for (int i = 0; i < nodes.size(); i++) {
         Node n = nodes.get(i);
-        if (n.op() instanceof Constant || n.op() instanceof Return) {
+        if (n.op() instanceof Constant || n.op() instanceof Return || fused.contains(n)) {
           continue;
         }
         for (OpResult r : n.results()) {
@@ -378,6 +390,9 @@ public final class MemoryPlan {
           if (user == null) {
             throw new IllegalStateException("a use of " + v + " is outside @" + f.name());
           }
+        }
+        while (fused.contains(user)) {
+          user = user.result().uses().getFirst().user();
         }
         last = Math.max(last, step.get(user));
       }

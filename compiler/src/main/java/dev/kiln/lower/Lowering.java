@@ -23,6 +23,7 @@ import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Elementwise;
 import dev.kiln.ir.op.Return;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -73,7 +74,10 @@ public final class Lowering {
   /** Computed per element by its (elementwise) defining node when read. */
   record Fused(Node node) implements Storage {}
 
-  private Lowering(Func func, String name, boolean kernels, MemoryPlan plan) {
+  private final Set<Node> fused;
+
+  private Lowering(Func func, String name, boolean kernels, MemoryPlan plan, Set<Node> fused) {
+    this.fused = fused;
     this.func = func;
     this.name = name;
     this.kernels = kernels;
@@ -92,7 +96,13 @@ public final class Lowering {
     boolean kernels
   ) {
     check(f);
-    Lowering l = new Lowering(f, name, kernels, MemoryPlan.of(f));
+    Set<Node> fused = new HashSet<>();
+    for (Node n : f.entry().nodes()) {
+      if (fusable(n)) {
+        fused.add(n);
+      }
+    }
+    Lowering l = new Lowering(f, name, kernels, MemoryPlan.of(f, fused), fused);
     return l.run(inputNames, outputNames);
   }
 
@@ -218,7 +228,7 @@ public final class Lowering {
       storage.put(n.result(), new Stored(b));
       return;
     }
-    if (fusable(n)) {
+    if (fused.contains(n)) {
       storage.put(n.result(), new Fused(n));
       return;
     }
@@ -234,13 +244,16 @@ public final class Lowering {
     ctx.releaseScratch();
   }
 
-  /** Fused into its consumer: elementwise with one use, by an elementwise node of equal size. */
-  private boolean fusable(Node n) {
+  /**
+   * Fused into its consumer: elementwise with one use, by an elementwise node of the same block
+   * and size that is not the return.
+   */
+  private static boolean fusable(Node n) {
     if (!(n.op() instanceof Elementwise) || n.results().size() != 1) {
       return false;
     }
     OpResult r = n.result();
-    if (r.uses().size() != 1 || outputOf.containsKey(r)) {
+    if (r.uses().size() != 1) {
       return false;
     }
     Use u = r.uses().getFirst();

@@ -123,6 +123,8 @@ public final class Clang {
   /**
    * The command line that compiles {@code source} (a file name, relative to the working directory)
    * to bitcode in {@code output} for {@code target}: C11, freestanding, no builtins, {@code -O2}.
+   * On AArch64 without {@code outline-atomics}, which clang enables for Linux: the kernels use no
+   * atomics, and a callee with a target feature its caller lacks is not inlined.
    */
   public List<String> bitcodeCommand(
     Targets.Resolved target,
@@ -143,6 +145,9 @@ public final class Clang {
     if (resourceDir != null) {
       cmd.add("-resource-dir");
       cmd.add(resourceDir.toString());
+    }
+    if (target.arch() == Targets.Arch.AARCH64) {
+      cmd.add("-mno-outline-atomics");
     }
     cmd.addAll(
       List.of(

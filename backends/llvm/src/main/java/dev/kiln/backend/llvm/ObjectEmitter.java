@@ -20,10 +20,15 @@ public final class ObjectEmitter {
 
   /** Verifies, optimizes and emits {@code module} for {@code target}. */
   public static byte[] emit(LlvmTarget target, LLVMModuleRef module, LlvmTarget.Output output) {
+    optimize(target, module);
+    return target.emit(module, output);
+  }
+
+  /** Verifies {@code module}, stamps it with the target and runs {@link #PIPELINE} on it. */
+  public static void optimize(LlvmTarget target, LLVMModuleRef module) {
     verify(module, "before optimization");
     target.configure(module);
     target.runPasses(module, PIPELINE);
-    return target.emit(module, output);
   }
 
   /**

@@ -176,9 +176,14 @@ public final class LoopInterpreter {
     };
   }
 
-  /** Rounds a double result to the precision of {@code t}. */
+  /** Rounds a double result to the precision of {@code t} (a cast to f16 or bf16 rounds to it). */
   private static double round(Scalar t, double v) {
-    return t == Scalar.F64 ? v : (double) (float) v;
+    return switch (t) {
+      case F64 -> v;
+      case F16 -> Float.float16ToFloat(Float.floatToFloat16((float) v));
+      case BF16 -> Float.intBitsToFloat((toBf16((float) v) & 0xffff) << 16);
+      default -> (double) (float) v;
+    };
   }
 
   /** Wraps a 64-bit result to the width of {@code t}, sign- or zero-extended back. */

@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+
 /** {@code y = |x|}. Output shape equals the input shape. ONNX {@code Abs}. */
 public record Abs() implements UnaryOp {
   public static final OpSpec SPEC = UnaryOp.spec("nn.abs");
@@ -17,5 +20,10 @@ public record Abs() implements UnaryOp {
   @Override
   public boolean acceptsIntegers() {
     return true;
+  }
+
+  @Override
+  public Expr lowerScalar(Expr x) {
+    return Ex.abs(x);
   }
 }

@@ -1,5 +1,7 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
 import java.util.function.DoubleUnaryOperator;
 
 /**
@@ -54,6 +56,26 @@ public enum Activation {
       case GELU -> new Gelu(false)::apply;
       case GELU_TANH -> new Gelu(true)::apply;
       case TANH -> new Tanh()::apply;
+    };
+  }
+
+  /**
+   * The activation of {@code x} as a Loop IR expression with parameters {@code alpha} and {@code
+   * beta}, in {@code x}'s (compute) type; the same expression the standalone op lowers to.
+   */
+  public Expr lower(Expr x, double alpha, double beta) {
+    return switch (this) {
+      case NONE -> x;
+      case RELU -> new Relu().lowerScalar(x);
+      case CLIP -> new Clip(alpha, beta).lowerScalar(x);
+      case LEAKY_RELU -> new LeakyRelu(alpha).lowerScalar(x);
+      case HARD_SIGMOID -> new HardSigmoid(alpha, beta).lowerScalar(x);
+      case HARD_SWISH -> new HardSwish().lowerScalar(x);
+      case SIGMOID -> new Sigmoid().lowerScalar(x);
+      case SILU -> Ex.mul(x, new Sigmoid().lowerScalar(x));
+      case GELU -> new Gelu(false).lowerScalar(x);
+      case GELU_TANH -> new Gelu(true).lowerScalar(x);
+      case TANH -> new Tanh().lowerScalar(x);
     };
   }
 }

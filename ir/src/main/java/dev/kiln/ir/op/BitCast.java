@@ -3,6 +3,10 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.List;
 
 /**
@@ -44,5 +48,21 @@ public record BitCast(ElementType to) implements Op, Elementwise {
     return List.of(
       Tensor.wrap(inferTypes(new InferContext(List.of(x.type()), List.of())).getFirst(), bytes)
     );
+  }
+
+  /**
+   * Reinterprets between integer and {@code bool} types of one width, where the bits stay the
+   * value (a wrapping cast); to or from a float type it is not supported.
+   */
+  @Override
+  public Expr lowerElement(LowerContext ctx, List<Expr> xs) {
+    Expr x = xs.getFirst();
+    Scalar r = ctx.resultScalar(0);
+    if (x.type().isFloat() || r.isFloat()) {
+      throw new UnsupportedOperationException(
+        "bit_cast between float and integer types is not supported"
+      );
+    }
+    return Ex.cast(r, x);
   }
 }

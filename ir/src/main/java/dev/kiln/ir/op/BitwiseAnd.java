@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+
 /** {@code z = a & b} on integers. Broadcasting; ONNX {@code BitwiseAnd}. */
 public record BitwiseAnd() implements BinaryOp {
   public static final OpSpec SPEC = BinaryOp.spec("nn.bitwise_and");
@@ -12,5 +15,10 @@ public record BitwiseAnd() implements BinaryOp {
   @Override
   public double apply(double a, double b) {
     return (double) ((long) a & (long) b);
+  }
+
+  @Override
+  public Expr lowerScalar(Expr a, Expr b) {
+    return Ex.and(a, b);
   }
 }

@@ -1,6 +1,8 @@
 package dev.kiln.ir.op;
 
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
 import java.util.List;
 
 /** Bitwise complement {@code y = ~x} of an integer tensor. ONNX {@code BitwiseNot}. */
@@ -27,5 +29,10 @@ public record BitwiseNot() implements UnaryOp {
   @Override
   public boolean acceptsIntegers() {
     return true;
+  }
+
+  @Override
+  public Expr lowerScalar(Expr x) {
+    return Ex.not(x);
   }
 }

@@ -4,6 +4,10 @@ import dev.kiln.ir.ElementType;
 import dev.kiln.ir.LowPrecision;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.List;
 import java.util.Map;
 
@@ -60,5 +64,25 @@ public record Cast(ElementType to, boolean saturate, LowPrecision.RoundMode roun
   private static double value(Tensor x, long i) {
     ElementType e = x.elementType();
     return e.isFloat() || e == ElementType.U64 ? x.getDouble(i) : (double) x.getLong(i);
+  }
+
+  /**
+   * Floats go to integers through {@code i64} (truncating, saturating at its range, NaN to 0) and
+   * then wrap, as {@link #evaluate} does; a cast to {@code f16} or {@code bf16} rounds through
+   * {@code f32} to the narrow type and widens back to the compute type.
+   */
+  @Override
+  public Expr lowerElement(LowerContext ctx, List<Expr> xs) {
+    Expr x = xs.getFirst();
+    Scalar target = Scalar.of(to).orElseThrow(() ->
+      new UnsupportedOperationException("cast to " + to + " is not supported")
+    );
+    if (target == Scalar.F16 || target == Scalar.BF16) {
+      return Ex.cast(Scalar.F32, Ex.cast(target, Ex.cast(Scalar.F32, x)));
+    }
+    if (x.type().isFloat() && target.isInteger()) {
+      return Ex.cast(target, Ex.cast(Scalar.I64, x));
+    }
+    return Ex.cast(target, x);
   }
 }

@@ -3,6 +3,10 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.List;
 
 /**
@@ -15,6 +19,21 @@ public sealed interface CompareOp
   boolean test(double a, double b);
 
   boolean testInt(long a, long b);
+
+  /** The comparison as a Loop IR expression of two operands of one type ({@code BOOL} result). */
+  Expr lowerScalar(Expr a, Expr b);
+
+  /** Compares the operand elements, {@code bool} ones as {@code u8} (false < true). */
+  @Override
+  default Expr lowerElement(LowerContext ctx, List<Expr> xs) {
+    Expr a = xs.get(0);
+    Expr b = xs.get(1);
+    if (a.type() == Scalar.BOOL) {
+      a = Ex.cast(Scalar.U8, a);
+      b = Ex.cast(Scalar.U8, b);
+    }
+    return lowerScalar(a, b);
+  }
 
   @Override
   default List<TensorType> inferTypes(InferContext ctx) {

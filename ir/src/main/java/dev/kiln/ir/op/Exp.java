@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+
 /** {@code y = e^x}. Output shape equals the input shape. ONNX {@code Exp}. */
 public record Exp() implements UnaryOp {
   public static final OpSpec SPEC = UnaryOp.spec("nn.exp");
@@ -7,5 +10,10 @@ public record Exp() implements UnaryOp {
   @Override
   public double apply(double x) {
     return Math.exp(x);
+  }
+
+  @Override
+  public Expr lowerScalar(Expr x) {
+    return Ex.exp(x);
   }
 }

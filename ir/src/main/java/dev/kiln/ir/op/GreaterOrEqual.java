@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+
 /** {@code z = a >= b} as bool, broadcasting. ONNX {@code GreaterOrEqual}. */
 public record GreaterOrEqual() implements CompareOp {
   public static final OpSpec SPEC = CompareOp.spec("nn.greater_or_equal");
@@ -12,5 +15,10 @@ public record GreaterOrEqual() implements CompareOp {
   @Override
   public boolean testInt(long a, long b) {
     return a >= b;
+  }
+
+  @Override
+  public Expr lowerScalar(Expr a, Expr b) {
+    return Ex.ge(a, b);
   }
 }

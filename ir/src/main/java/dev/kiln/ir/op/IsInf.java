@@ -1,5 +1,11 @@
 package dev.kiln.ir.op;
 
+import static dev.kiln.ir.loop.UnaryOp.IS_INF;
+import static dev.kiln.ir.loop.UnaryOp.IS_NEG_INF;
+import static dev.kiln.ir.loop.UnaryOp.IS_POS_INF;
+
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
 import java.util.List;
 import java.util.Map;
 
@@ -18,5 +24,16 @@ public record IsInf(boolean detectNegative, boolean detectPositive) implements F
       (detectPositive && x == Double.POSITIVE_INFINITY) ||
       (detectNegative && x == Double.NEGATIVE_INFINITY)
     );
+  }
+
+  @Override
+  public Expr lowerScalar(Expr x) {
+    if (detectNegative && detectPositive) {
+      return Ex.un(IS_INF, x);
+    }
+    if (detectNegative || detectPositive) {
+      return Ex.un(detectNegative ? IS_NEG_INF : IS_POS_INF, x);
+    }
+    return Ex.bool(false);
   }
 }

@@ -1,5 +1,9 @@
 package dev.kiln.ir.op;
 
+import static dev.kiln.ir.loop.UnaryOp.IS_NAN;
+
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
 import java.util.List;
 
 /** True where {@code x} is NaN. ONNX {@code IsNan}. */
@@ -9,5 +13,10 @@ public record IsNan() implements FloatPredicate {
   @Override
   public boolean test(double x) {
     return Double.isNaN(x);
+  }
+
+  @Override
+  public Expr lowerScalar(Expr x) {
+    return Ex.un(IS_NAN, x);
   }
 }

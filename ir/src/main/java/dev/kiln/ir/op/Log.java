@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+
 /** {@code y = ln x}; NaN below zero, -inf at zero. Output shape equals the input shape. ONNX {@code Log}. */
 public record Log() implements UnaryOp {
   public static final OpSpec SPEC = UnaryOp.spec("nn.log");
@@ -7,5 +10,10 @@ public record Log() implements UnaryOp {
   @Override
   public double apply(double x) {
     return Math.log(x);
+  }
+
+  @Override
+  public Expr lowerScalar(Expr x) {
+    return Ex.log(x);
   }
 }

@@ -3,11 +3,22 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 
 /** Elementwise boolean connectives with NumPy broadcasting on bool tensors. */
 public sealed interface LogicOp extends Op, Elementwise permits And, Or, Xor {
   boolean apply(boolean a, boolean b);
+
+  /** The connective as a Loop IR expression of two {@code BOOL} operands. */
+  Expr lowerScalar(Expr a, Expr b);
+
+  @Override
+  default Expr lowerElement(LowerContext ctx, List<Expr> xs) {
+    return lowerScalar(xs.get(0), xs.get(1));
+  }
 
   @Override
   default List<TensorType> inferTypes(InferContext ctx) {

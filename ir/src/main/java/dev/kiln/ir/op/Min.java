@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+
 /** {@code z = min(a, b)}; NaN propagates. Broadcasting; ONNX {@code Min}. */
 public record Min() implements BinaryOp, Commutative {
   public static final OpSpec SPEC = BinaryOp.spec("nn.min");
@@ -12,5 +15,10 @@ public record Min() implements BinaryOp, Commutative {
   @Override
   public double apply(double a, double b) {
     return Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.min(a, b);
+  }
+
+  @Override
+  public Expr lowerScalar(Expr a, Expr b) {
+    return Ex.min(a, b);
   }
 }

@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+
 /** {@code y = -x}. Output shape equals the input shape. ONNX {@code Neg}. */
 public record Neg() implements UnaryOp {
   public static final OpSpec SPEC = UnaryOp.spec("nn.neg");
@@ -17,5 +20,10 @@ public record Neg() implements UnaryOp {
   @Override
   public boolean acceptsIntegers() {
     return true;
+  }
+
+  @Override
+  public Expr lowerScalar(Expr x) {
+    return Ex.neg(x);
   }
 }

@@ -3,6 +3,9 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 
 /** Logical negation of a bool tensor; output shape equals the input shape. ONNX {@code Not}. */
@@ -24,5 +27,10 @@ public record Not() implements Op, Elementwise {
       b.setLong(i, x.getLong(i) == 0 ? 1 : 0);
     }
     return List.of(b.build());
+  }
+
+  @Override
+  public Expr lowerElement(LowerContext ctx, List<Expr> xs) {
+    return Ex.not(xs.getFirst());
   }
 }

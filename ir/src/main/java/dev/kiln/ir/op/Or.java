@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+
 /** {@code z = a || b} on bool tensors, broadcasting. ONNX {@code Or}. */
 public record Or() implements LogicOp {
   public static final OpSpec SPEC = LogicOp.spec("nn.or");
@@ -7,5 +10,10 @@ public record Or() implements LogicOp {
   @Override
   public boolean apply(boolean a, boolean b) {
     return a || b;
+  }
+
+  @Override
+  public Expr lowerScalar(Expr a, Expr b) {
+    return Ex.or(a, b);
   }
 }

@@ -4,6 +4,9 @@ import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 
 /**
@@ -48,5 +51,10 @@ public record Where() implements Op, Elementwise {
       Broadcast.increment(idx, so);
     }
     return List.of(r.build());
+  }
+
+  @Override
+  public Expr lowerElement(LowerContext ctx, List<Expr> xs) {
+    return Ex.select(xs.get(0), xs.get(1), xs.get(2));
   }
 }

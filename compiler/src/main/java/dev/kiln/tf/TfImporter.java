@@ -10,7 +10,6 @@ import dev.kiln.ir.Func;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.Module;
 import dev.kiln.ir.Node;
-import dev.kiln.ir.Printing;
 import dev.kiln.ir.Rewriter;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
@@ -50,7 +49,10 @@ import java.util.Set;
  * and its kin disappear, control dependencies are dropped, {@code Const} nodes become constants,
  * and every other node goes through the converter for its op type. Nodes whose operands are all
  * constants are evaluated on the spot, so in-graph shape arithmetic becomes constants once input
- * shapes are bound. Unsupported operators are collected and reported together.
+ * shapes are bound. Function library calls are inlined first ({@link Functions}); a graph with
+ * TF1 control flow is split into while-loop frames ({@link Frames}), each imported as {@code
+ * nn.loop} when the first of its {@code Exit}s is reached ({@link WhileLoops}), with TensorArrays
+ * resolved by {@link TensorArrays}. Unsupported operators are collected and reported together.
  */
 public final class TfImporter {
 
@@ -94,15 +96,45 @@ public final class TfImporter {
     "RefNextIteration"
   );
 
-  private static final Object POISON = new Object();
+  static final Object POISON = new Object();
+
+  /**
+   * Imported tensors by {@code node:index}: a {@link Value}, a {@link TensorArrays.Item} or
+   * {@code POISON} (its node was not converted). A while loop's body and condition are imported in
+   * child scopes, so the same TensorFlow node can stand for different values in each.
+   */
+  static final class Scope {
+
+    private final Scope parent;
+    private final Map<String, Object> values = new HashMap<>();
+
+    Scope(Scope parent) {
+      this.parent = parent;
+    }
+
+    Object get(String key) {
+      for (Scope s = this; s != null; s = s.parent) {
+        Object v = s.values.get(key);
+        if (v != null) {
+          return v;
+        }
+      }
+      return null;
+    }
+
+    void put(String key, Object v) {
+      values.put(key, v);
+    }
+  }
 
   private final ImportOptions options;
   private final Map<String, TfConverter> registry = TfConverters.all();
   private final Map<Value, Tensor> constants = new IdentityHashMap<>();
   private final List<Diagnostic> unsupported = new ArrayList<>();
-  private final Map<String, TfProto.NodeDef> byName = new LinkedHashMap<>();
-  private final Map<String, Object> produced = new HashMap<>();
-  private Builder builder;
+  final Map<String, TfProto.NodeDef> byName = new LinkedHashMap<>();
+  private Scope scope = new Scope(null);
+  private Frames frames = Frames.none();
+  Builder builder;
   private int producer;
 
   private TfImporter(ImportOptions options) {
@@ -155,7 +187,8 @@ public final class TfImporter {
     }
   }
 
-  private ImportedModel graph(TfProto.GraphDef g, Path file, List<String> requested) {
+  private ImportedModel graph(TfProto.GraphDef graph, Path file, List<String> requested) {
+    TfProto.GraphDef g = Functions.inline(graph);
     producer = g.getVersions().getProducer();
     for (TfProto.NodeDef n : g.getNodeList()) {
       if (n.getName().isEmpty()) {
@@ -173,19 +206,11 @@ public final class TfImporter {
         );
       }
     }
-    List<Diagnostic> flow = new ArrayList<>();
     for (TfProto.NodeDef n : g.getNodeList()) {
       if (CONTROL_FLOW.contains(n.getOp())) {
-        flow.add(
-          Diagnostic.error(
-            Location.UNKNOWN,
-            label(n) + ": TF1 control flow (while loops, conditionals) is not supported"
-          )
-        );
+        frames = Frames.analyze(byName);
+        break;
       }
-    }
-    if (!flow.isEmpty()) {
-      throw new UnsupportedOpsException(flow);
     }
     Map<String, String> cuts = new LinkedHashMap<>();
     Set<String> inputKeys = new java.util.LinkedHashSet<>();
@@ -209,9 +234,11 @@ public final class TfImporter {
       if (outputs.isEmpty()) {
         List<Ref> all = new ArrayList<>();
         for (String name : byName.keySet()) {
-          all.add(new Ref(name, 0, false));
+          if (frames.of(name) == Frames.ROOT) {
+            all.add(new Ref(name, 0, false));
+          }
         }
-        order(all, cuts);
+        order(all, Frames.ROOT, cuts.keySet());
         throw error("the graph has no nodes to compute");
       }
     } else {
@@ -224,7 +251,7 @@ public final class TfImporter {
         outputNames.add(s);
       }
     }
-    List<TfProto.NodeDef> order = order(outputs, cuts);
+    List<TfProto.NodeDef> order = order(outputs, Frames.ROOT, cuts.keySet());
     Func func = new Func("main", List.of(), new Location.FileLine(file.toString(), 1, 1));
     Block block = func.entry();
     builder = new Builder(block);
@@ -240,25 +267,28 @@ public final class TfImporter {
         v = block.addArgument(cutType(n, name), name);
         inputNames.add(name);
       }
-      produced.put(cut.getKey(), v);
+      scope.put(cut.getKey(), v);
     }
     for (TfProto.NodeDef n : order) {
-      if (n.getOp().equals("Placeholder") && !produced.containsKey(n.getName() + ":0")) {
+      if (n.getOp().equals("Placeholder") && scope.get(n.getName() + ":0") == null) {
         Value v = block.addArgument(placeholderType(n), n.getName());
         inputNames.add(n.getName());
-        produced.put(n.getName() + ":0", v);
+        scope.put(n.getName() + ":0", v);
         continue;
       }
-      node(n);
+      importNode(n);
     }
     if (!unsupported.isEmpty()) {
       throw new UnsupportedOpsException(unsupported);
     }
     List<Value> results = new ArrayList<>();
     for (int i = 0; i < outputs.size(); i++) {
-      Object v = produced.get(outputs.get(i).key());
+      Object v = scope.get(outputs.get(i).key());
       if (v == POISON) {
         throw new UnsupportedOpsException(unsupported);
+      }
+      if (v instanceof TensorArrays.Item) {
+        throw error("output '" + outputNames.get(i) + "' is a TensorArray, not a tensor");
       }
       if (v == null) {
         throw error(
@@ -292,7 +322,11 @@ public final class TfImporter {
     List<String> sinks = new ArrayList<>();
     List<String> leaves = new ArrayList<>();
     for (TfProto.NodeDef n : g.getNodeList()) {
-      if (consumed.contains(n.getName()) || n.getOp().equals("NoOp")) {
+      if (
+        consumed.contains(n.getName()) ||
+        n.getOp().equals("NoOp") ||
+        frames.of(n.getName()) != Frames.ROOT
+      ) {
         continue;
       }
       if (n.getOp().equals("Const") || n.getOp().equals("Placeholder")) {
@@ -304,54 +338,79 @@ public final class TfImporter {
     return sinks.isEmpty() ? leaves : sinks;
   }
 
-  private List<TfProto.NodeDef> order(List<Ref> outputs, Map<String, String> cuts) {
-    Set<String> cutNodes = new HashSet<>();
-    for (String key : cuts.keySet()) {
-      cutNodes.add(key);
-    }
+  /**
+   * The nodes {@code targets} need, inputs first, all in {@code frame}. The search stops at tensors
+   * in {@code bound} or already in scope; a nested loop's {@code Exit} needs what that loop takes
+   * from outside.
+   */
+  List<TfProto.NodeDef> order(List<Ref> targets, Frames.Frame frame, Set<String> bound) {
     Map<String, Integer> state = new HashMap<>();
     List<TfProto.NodeDef> order = new ArrayList<>();
-    for (Ref out : outputs) {
-      if (cutNodes.contains(out.key())) {
+    for (Ref out : targets) {
+      if (bound.contains(out.key()) || scope.get(out.key()) != null) {
         continue;
       }
-      ArrayDeque<Object[]> stack = new ArrayDeque<>();
       String root = out.node();
       if (state.getOrDefault(root, 0) != 0) {
         continue;
       }
+      checkFrame(byName.get(root), frame);
       state.put(root, 1);
-      stack.push(new Object[] { byName.get(root), 0 });
+      ArrayDeque<Object[]> stack = new ArrayDeque<>();
+      stack.push(new Object[] { byName.get(root), dependencies(byName.get(root), frame), 0 });
       while (!stack.isEmpty()) {
         Object[] top = stack.peek();
         TfProto.NodeDef n = (TfProto.NodeDef) top[0];
-        int i = (Integer) top[1];
-        if (i == n.getInputCount()) {
+        @SuppressWarnings("unchecked")
+        List<String> deps = (List<String>) top[1];
+        int i = (Integer) top[2];
+        if (i == deps.size()) {
           stack.pop();
           state.put(n.getName(), 2);
           order.add(n);
           continue;
         }
-        top[1] = i + 1;
-        Ref r = Ref.parse(n.getInput(i));
-        if (r.control() || cutNodes.contains(r.key())) {
+        top[2] = i + 1;
+        Ref r = Ref.parse(deps.get(i));
+        if (r.control() || bound.contains(r.key()) || scope.get(r.key()) != null) {
           continue;
         }
         TfProto.NodeDef p = byName.get(r.node());
         if (p == null) {
-          throw error(label(n) + ": input '" + n.getInput(i) + "' names no node in the graph");
+          throw error(label(n) + ": input '" + deps.get(i) + "' names no node in the graph");
         }
         int s = state.getOrDefault(p.getName(), 0);
         if (s == 1) {
           throw error(label(p) + ": the graph has a cycle through this node");
         }
         if (s == 0) {
+          checkFrame(p, frame);
           state.put(p.getName(), 1);
-          stack.push(new Object[] { p, 0 });
+          stack.push(new Object[] { p, dependencies(p, frame), 0 });
         }
       }
     }
     return order;
+  }
+
+  private List<String> dependencies(TfProto.NodeDef n, Frames.Frame frame) {
+    Frames.Frame exited = frames.exited(n);
+    if (exited != null && exited.parent == frame) {
+      return List.copyOf(exited.external);
+    }
+    return n.getInputList();
+  }
+
+  private void checkFrame(TfProto.NodeDef n, Frames.Frame frame) {
+    Frames.Frame f = frames.of(n.getName());
+    if (f != frame) {
+      throw error(
+        label(n) +
+        (f.within(frame)
+            ? " is inside while loop '" + f.name + "' and used outside it without an Exit"
+            : " belongs to while loop '" + f.name + "' but is used without an Enter")
+      );
+    }
   }
 
   private TensorType placeholderType(TfProto.NodeDef n) {
@@ -438,37 +497,46 @@ public final class TfImporter {
     }
   }
 
-  private static String label(TfProto.NodeDef n) {
-    return "node " + Printing.quote(n.getName()) + " (" + n.getOp() + ")";
+  static String label(TfProto.NodeDef n) {
+    return Frames.label(n);
+  }
+
+  /** Imports {@code n} into the current scope; a loop's {@code Exit} imports the whole loop. */
+  void importNode(TfProto.NodeDef n) {
+    Frames.Frame exited = frames.exited(n);
+    if (exited == null) {
+      node(n);
+    } else if (scope.get(n.getName() + ":0") == null) {
+      WhileLoops.importLoop(this, exited);
+    }
   }
 
   private void node(TfProto.NodeDef n) {
     String label = label(n);
-    List<Value> inputs = new ArrayList<>();
+    List<Object> inputs = new ArrayList<>();
     boolean poisoned = false;
+    boolean arrays = false;
     for (String in : n.getInputList()) {
       Ref r = Ref.parse(in);
       if (r.control()) {
         continue;
       }
-      Object v = produced.get(r.key());
+      Object v = scope.get(r.key());
       if (v == null) {
-        if (produced.containsKey(r.node() + ":0")) {
+        if (scope.get(r.node() + ":0") != null) {
           throw error(label + ": input '" + in + "' names an output its node does not have");
         }
         throw error(label + ": input '" + in + "' names no node in the graph");
       }
-      if (v == POISON) {
-        poisoned = true;
-        inputs.add(null);
-      } else {
-        inputs.add((Value) v);
-      }
+      poisoned |= v == POISON;
+      arrays |= v instanceof TensorArrays.Item;
+      inputs.add(v == POISON ? null : v);
     }
     String op = n.getOp();
     TfConverter converter = registry.get(op);
     boolean builtin =
       PASS_THROUGH.contains(op) ||
+      TensorArrays.OPS.contains(op) ||
       op.equals("Const") ||
       op.equals("Placeholder") ||
       op.equals("PlaceholderWithDefault") ||
@@ -482,7 +550,7 @@ public final class TfImporter {
       poison(n);
       return;
     }
-    List<Value> outputs;
+    List<Object> outputs;
     try {
       if (op.equals("Const")) {
         outputs = List.of(constNode(n));
@@ -498,9 +566,17 @@ public final class TfImporter {
           inputs.size()
         );
         outputs = inputs;
+      } else if (TensorArrays.OPS.contains(op)) {
+        TfNode tn = new TfNode(n.getName(), op, List.of(), n.getAttrMap());
+        outputs = TensorArrays.convert(tn, inputs, new Context(Location.named(n.getName())));
       } else {
-        TfNode tn = new TfNode(n.getName(), op, inputs, n.getAttrMap());
-        outputs = converter.convert(tn, new Context(Location.named(n.getName())));
+        TfError.check(!arrays, "a TensorArray handle or flow as a data input is not supported");
+        List<Value> values = new ArrayList<>();
+        for (Object v : inputs) {
+          values.add((Value) v);
+        }
+        TfNode tn = new TfNode(n.getName(), op, values, n.getAttrMap());
+        outputs = new ArrayList<>(converter.convert(tn, new Context(Location.named(n.getName()))));
       }
     } catch (TfError | OpError | ArithmeticException | IllegalArgumentException e) {
       throw error(label + ": " + e.getMessage());
@@ -510,17 +586,18 @@ public final class TfImporter {
       throw error(label + ": " + e.diagnostics().getFirst().message());
     }
     for (int i = 0; i < outputs.size(); i++) {
-      Value v = outputs.get(i);
-      if (v == null) {
-        continue;
+      Object o = outputs.get(i);
+      if (o instanceof Value v) {
+        if (
+          v.nameHint() == null ||
+          (v.definingNode() != null && v.definingNode().op() instanceof Constant)
+        ) {
+          v.setNameHint(i == 0 ? n.getName() : n.getName() + ":" + i);
+        }
       }
-      if (
-        v.nameHint() == null ||
-        (v.definingNode() != null && v.definingNode().op() instanceof Constant)
-      ) {
-        v.setNameHint(i == 0 ? n.getName() : n.getName() + ":" + i);
+      if (o != null) {
+        scope.put(n.getName() + ":" + i, o);
       }
-      produced.put(n.getName() + ":" + i, v);
     }
   }
 
@@ -543,7 +620,7 @@ public final class TfImporter {
 
   private void poison(TfProto.NodeDef n) {
     for (int i = 0; i < 16; i++) {
-      produced.put(n.getName() + ":" + i, POISON);
+      scope.put(n.getName() + ":" + i, POISON);
     }
   }
 
@@ -552,6 +629,24 @@ public final class TfImporter {
     n.result().setNameHint(name);
     constants.put(n.result(), t);
     return n.result();
+  }
+
+  Scope scope() {
+    return scope;
+  }
+
+  void setScope(Scope s) {
+    scope = s;
+  }
+
+  /** The converter context that emits into the current builder at {@code loc}. */
+  TfContext context(Location loc) {
+    return new Context(loc);
+  }
+
+  /** Emits {@code op} with one region into the current builder; its results. */
+  List<Value> emitWithRegion(Op op, List<Value> operands, dev.kiln.ir.Region region, Location loc) {
+    return List.copyOf(builder.create(op, operands, List.of(region), null, loc).results());
   }
 
   private static DiagnosticException error(String message) {

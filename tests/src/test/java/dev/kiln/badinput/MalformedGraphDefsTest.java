@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.cli.Main;
 import dev.kiln.testing.Cli;
+import dev.kiln.testing.TfGraphs;
 import dev.kiln.tf.proto.TfProto.DataType;
 import dev.kiln.tf.proto.TfProto.GraphDef;
 import java.io.IOException;
@@ -172,9 +173,35 @@ class MalformedGraphDefsTest {
   }
 
   @Test
-  void control_flow_is_unsupported() throws IOException {
-    GraphDef g = graph(placeholder("x", 2), node("Enter", "e", "x").build());
-    Cli.Result r = inspect(g);
+  void tf_cond_is_unsupported() throws IOException {
+    GraphDef g = graph(
+      placeholder("x", 2),
+      placeholder("p"),
+      node("Switch", "s", "x", "p").build(),
+      node("Merge", "m", "s", "s:1").build()
+    );
+    Cli.Result r = inspect(g, "--input", "p=1");
     assertEquals(Main.UNSUPPORTED, r.status(), r.err());
+    assertTrue(r.out().contains("tf.cond"), r.out());
+  }
+
+  @Test
+  void cycle_outside_a_while_loop() throws IOException {
+    GraphDef g = graph(
+      placeholder("x", 2),
+      node("Enter", "e", "x").putAttr("frame_name", TfGraphs.str("loop")).build(),
+      node("Add", "a", "x", "b").build(),
+      node("Relu", "b", "a").build()
+    );
+    assertBad(
+      inspect(g, "--output", "b"),
+      "the graph has a cycle through this node outside a while loop"
+    );
+  }
+
+  @Test
+  void enter_without_a_frame_name() throws IOException {
+    GraphDef g = graph(placeholder("x", 2), node("Enter", "e", "x").build());
+    assertBad(inspect(g), "node \"e\" (Enter): has no frame_name attribute");
   }
 }

@@ -23,6 +23,10 @@ public final class TfGraphs {
     return AttrValue.newBuilder().setType(t).build();
   }
 
+  public static AttrValue str(String s) {
+    return AttrValue.newBuilder().setS(ByteString.copyFromUtf8(s)).build();
+  }
+
   public static TensorShapeProto shape(long... dims) {
     TensorShapeProto.Builder b = TensorShapeProto.newBuilder();
     for (long d : dims) {

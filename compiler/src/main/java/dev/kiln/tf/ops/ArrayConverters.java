@@ -84,8 +84,12 @@ final class ArrayConverters {
     });
     r.put("MirrorPad", (n, c) -> {
       String mode = n.s("mode", "REFLECT");
-      TfError.check(mode.equals("REFLECT"), "mode %s is not supported", mode);
-      return List.of(pad(n, c, Pad.Mode.REFLECT, 0));
+      TfError.check(
+        mode.equals("REFLECT") || mode.equals("SYMMETRIC"),
+        "mode %s is not supported",
+        mode
+      );
+      return List.of(mode.equals("REFLECT") ? pad(n, c, Pad.Mode.REFLECT, 0) : symmetricPad(n, c));
     });
     r.put("Shape", (n, c) -> List.of(shape(n, c, n.input(0))));
     r.put("Size", (n, c) -> {
@@ -297,6 +301,46 @@ final class ArrayConverters {
       pads.set(rank + i, p.getLong(2 * i + 1));
     }
     return c.emit(new Pad(pads, mode, value), x);
+  }
+
+  /**
+   * {@code MirrorPad} with {@code SYMMETRIC} mode, which repeats the border element: per padded
+   * axis of extent {@code d} with pads {@code b, a} (each at most {@code d}), one {@code nn.gather}
+   * of indices {@code b-1..0, 0..d-1, d-1..d-a}.
+   */
+  private static Value symmetricPad(TfNode n, TfContext c) {
+    Value x = n.input(0);
+    Tensor p = c.requireConstant(n.input(1), "paddings");
+    int rank = Tf.rank(x);
+    TfError.check(p.size() == 2L * rank, "paddings holds %d values, needs %d", p.size(), 2 * rank);
+    for (int axis = 0; axis < rank; axis++) {
+      long before = p.getLong(2 * axis);
+      long after = p.getLong(2 * axis + 1);
+      if (before == 0 && after == 0) {
+        continue;
+      }
+      long d = Tf.dim(x, axis, "MirrorPad");
+      TfError.check(
+        before >= 0 && after >= 0 && before <= d && after <= d,
+        "SYMMETRIC paddings %d, %d on axis %d must be in [0, %d]",
+        before,
+        after,
+        axis,
+        d
+      );
+      List<Long> idx = new ArrayList<>();
+      for (long k = before - 1; k >= 0; k--) {
+        idx.add(k);
+      }
+      for (long k = 0; k < d; k++) {
+        idx.add(k);
+      }
+      for (long k = d - 1; k >= d - after; k--) {
+        idx.add(k);
+      }
+      x = c.emit(new Gather(axis), x, Tf.longs(c, ElementType.I64, idx));
+    }
+    return x;
   }
 
   private static Value shape(TfNode n, TfContext c, Value x) {

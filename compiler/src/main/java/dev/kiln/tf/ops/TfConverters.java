@@ -22,6 +22,7 @@ public final class TfConverters {
     NnConverters.register(r);
     ArrayConverters.register(r);
     QuantizedConverters.register(r);
+    ResizeConverters.register(r);
     return Map.copyOf(r);
   }
 }

@@ -129,7 +129,12 @@ final class CompileCommand implements Callable<Integer> {
     );
     Map<String, byte[]> files = new LinkedHashMap<>();
     if (kinds.contains(Emit.obj) || kinds.contains(Emit.asm) || kinds.contains(Emit.llvm)) {
-      NativeCompiler.Outputs o = NativeCompiler.all(f, resolved);
+      NativeCompiler.Outputs o = NativeCompiler.all(
+        f,
+        resolved,
+        kinds.contains(Emit.asm),
+        kinds.contains(Emit.llvm)
+      );
       if (kinds.contains(Emit.obj)) {
         files.put(prefix + ".o", o.object());
       }

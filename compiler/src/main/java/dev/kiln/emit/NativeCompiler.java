@@ -1,8 +1,10 @@
 package dev.kiln.emit;
 
 import dev.kiln.backend.llvm.LlvmCodegen;
+import dev.kiln.backend.llvm.LlvmTarget;
 import dev.kiln.backend.llvm.Targets;
 import dev.kiln.ir.loop.LoopFunc;
+import java.util.EnumSet;
 
 /**
  * The one place the compiler hands Loop IR to the LLVM backend: object code, assembly and
@@ -19,17 +21,22 @@ public final class NativeCompiler {
 
   /** The ELF object of {@code f} for {@code target}. */
   public static byte[] object(LoopFunc f, Targets.Resolved target) {
-    try (LlvmCodegen.Compiled c = LlvmCodegen.compile(f, target)) {
-      return c.object();
-    }
+    return LlvmCodegen.compile(f, target).object();
   }
 
-  /** All three outputs at once (one compilation). */
+  /** The object and, when asked for, the assembly and optimized LLVM IR (null otherwise). */
   public record Outputs(byte[] object, String assembly, String llvmIr) {}
 
-  public static Outputs all(LoopFunc f, Targets.Resolved target) {
-    try (LlvmCodegen.Compiled c = LlvmCodegen.compile(f, target)) {
-      return new Outputs(c.object(), c.assembly(), c.llvmIr());
+  /** One compilation giving the object and the texts asked for. */
+  public static Outputs all(LoopFunc f, Targets.Resolved target, boolean asm, boolean llvm) {
+    EnumSet<LlvmTarget.Output> kinds = EnumSet.of(LlvmTarget.Output.OBJECT);
+    if (asm) {
+      kinds.add(LlvmTarget.Output.ASSEMBLY);
     }
+    if (llvm) {
+      kinds.add(LlvmTarget.Output.LLVM_IR);
+    }
+    LlvmCodegen.Compiled c = LlvmCodegen.compile(f, target, kinds);
+    return new Outputs(c.object(), asm ? c.assembly() : null, llvm ? c.llvmIr() : null);
   }
 }

@@ -222,10 +222,7 @@ public final class Lowering {
 
   private void node(Node n) {
     if (n.op() instanceof Constant c) {
-      Tensor t = c.value();
-      Buffer b = Buffer.constant("c" + constants.size(), scalar(t.type()), t);
-      constants.add(b);
-      storage.put(n.result(), new Stored(b));
+      storage.put(n.result(), new Stored(table(c.value())));
       return;
     }
     if (fused.contains(n)) {
@@ -242,6 +239,13 @@ public final class Lowering {
       n.op().lower(ctx);
     }
     ctx.releaseScratch();
+  }
+
+  /** A constant buffer holding {@code t}. */
+  Buffer table(Tensor t) {
+    Buffer b = Buffer.constant("c" + constants.size(), scalar(t.type()), t);
+    constants.add(b);
+    return b;
   }
 
   /**

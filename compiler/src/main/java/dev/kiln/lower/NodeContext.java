@@ -158,6 +158,11 @@ final class NodeContext implements LowerContext {
   }
 
   @Override
+  public Buffer table(Tensor data) {
+    return lowering.table(data);
+  }
+
+  @Override
   public void emit(Stmt s) {
     lowering.emitter.emit(s);
   }

@@ -66,6 +66,12 @@ public interface LowerContext {
    */
   Buffer scratch(Scalar elem, long length);
 
+  /**
+   * A read-only buffer holding {@code data}, for tables a lowering computes at compile time (such
+   * as interpolation weights); it becomes one of the function's constants.
+   */
+  Buffer table(Tensor data);
+
   /** Appends a statement to the current body. */
   void emit(Stmt s);
 

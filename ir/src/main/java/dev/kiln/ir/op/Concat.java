@@ -4,6 +4,9 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -80,5 +83,19 @@ public record Concat(long axis) implements Op {
       }
     }
     return List.of(Tensor.wrap(outType, dst));
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    int a = Shapes.axis(axis, ctx.resultDims(0).length);
+    long offset = 0;
+    for (int k = 0; k < ctx.numOperands(); k++) {
+      int operand = k;
+      Expr shift = Ex.i64(offset);
+      ctx.forEach(ctx.operandDims(k), idx ->
+        ctx.store(0, MoveLowering.with(idx, a, Ex.add(idx.get(a), shift)), ctx.load(operand, idx))
+      );
+      offset += ctx.operandDims(k)[a];
+    }
   }
 }

@@ -3,6 +3,10 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -76,5 +80,24 @@ public record DequantizeLinear(long axis, long blockSize, ElementType outputType
       b.setDouble(i, d * scale.getDouble(si[i]));
     }
     return List.of(b.build());
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    Scalar in = ctx.operandScalar(0);
+    if (!in.isInteger()) {
+      throw new UnsupportedOperationException(
+        "dequantize_linear of " + ctx.operandType(0).elementType() + " is not supported"
+      );
+    }
+    ctx.forEach(ctx.operandDims(0), idx -> {
+      List<Expr> si = Quantization.scaleIndex(ctx, idx, axis, blockSize);
+      Expr d = Ex.cast(Scalar.I64, ctx.load(0, idx));
+      if (ctx.numOperands() > 2) {
+        d = Ex.sub(d, Ex.cast(Scalar.I64, ctx.load(2, si)));
+      }
+      Expr y = Ex.mul(Ex.cast(Scalar.F64, d), Ex.cast(Scalar.F64, ctx.load(1, si)));
+      ctx.store(0, idx, Ex.cast(ctx.resultScalar(0), y));
+    });
   }
 }

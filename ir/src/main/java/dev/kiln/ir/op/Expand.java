@@ -3,6 +3,10 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -42,5 +46,19 @@ public record Expand(List<Long> shape) implements Op {
       Broadcast.increment(idx, so);
     }
     return List.of(Tensor.wrap(x.type().withShape(out), dst));
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] in = ctx.operandDims(0);
+    long[] out = ctx.resultDims(0);
+    MoveLowering.gather(ctx, idx -> {
+      List<Expr> src = new ArrayList<>();
+      int shift = out.length - in.length;
+      for (int d = 0; d < in.length; d++) {
+        src.add(in[d] == 1 ? Ex.i64(0) : idx.get(d + shift));
+      }
+      return src;
+    });
   }
 }

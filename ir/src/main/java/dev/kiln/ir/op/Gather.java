@@ -4,6 +4,8 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,5 +62,20 @@ public record Gather(long axis) implements Op {
       }
     }
     return List.of(Tensor.wrap(outType, dst));
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] in = ctx.operandDims(0);
+    int a = Shapes.axis(axis, in.length);
+    int q = ctx.operandDims(1).length;
+    MoveLowering.requireNonEmpty(in[a], MoveLowering.count(ctx.resultDims(0)), "gather");
+    MoveLowering.gather(ctx, idx -> {
+      Expr k = ctx.load(1, idx.subList(a, a + q));
+      List<Expr> src = new ArrayList<>(idx.subList(0, a));
+      src.add(MoveLowering.resolve(k, in[a]));
+      src.addAll(idx.subList(a + q, idx.size()));
+      return src;
+    });
   }
 }

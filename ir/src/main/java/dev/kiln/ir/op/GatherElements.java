@@ -3,6 +3,7 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 import java.util.Map;
 
@@ -70,5 +71,15 @@ public record GatherElements(long axis) implements Op {
       Broadcast.increment(idx, si);
     }
     return List.of(Tensor.wrap(outType, dst));
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] in = ctx.operandDims(0);
+    int a = Shapes.axis(axis, in.length);
+    MoveLowering.requireNonEmpty(in[a], MoveLowering.count(ctx.resultDims(0)), "gather_elements");
+    MoveLowering.gather(ctx, idx ->
+      MoveLowering.with(idx, a, MoveLowering.resolve(ctx.load(1, idx), in[a]))
+    );
   }
 }

@@ -4,6 +4,9 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -97,5 +100,29 @@ public record GatherNd(long batchDims) implements Op {
       }
     }
     return List.of(Tensor.wrap(outType, dst));
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] in = ctx.operandDims(0);
+    long[] si = ctx.operandDims(1);
+    int q = si.length;
+    int b = (int) batchDims;
+    int k = (int) si[q - 1];
+    long reads = MoveLowering.count(ctx.resultDims(0));
+    for (int c = 0; c < k; c++) {
+      MoveLowering.requireNonEmpty(in[b + c], reads, "gather_nd");
+    }
+    MoveLowering.gather(ctx, idx -> {
+      List<Expr> src = new ArrayList<>(idx.subList(0, b));
+      List<Expr> tuple = new ArrayList<>(idx.subList(0, q - 1));
+      tuple.add(null);
+      for (int c = 0; c < k; c++) {
+        tuple.set(q - 1, Ex.i64(c));
+        src.add(MoveLowering.resolve(ctx.load(1, tuple), in[b + c]));
+      }
+      src.addAll(idx.subList(q - 1, idx.size()));
+      return src;
+    });
   }
 }

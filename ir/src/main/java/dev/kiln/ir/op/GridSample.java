@@ -4,6 +4,12 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.BinaryOp;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
+import dev.kiln.ir.loop.UnaryOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -206,5 +212,188 @@ public record GridSample(Mode mode, Padding padding, boolean alignCorners) imple
       return k % 2 == 0 ? hi - rem : lo + rem;
     }
     return v;
+  }
+
+  /**
+   * Per output position, the taps of every spatial axis are computed once from the grid (in
+   * {@code f64}, with {@link #evaluate}'s formulas) and a loop over channels sums the products of
+   * their weights times the samples. Tap indices are clamped into the input, so a tap outside it
+   * ({@code zeros} padding) only drops its term and never reads outside the buffer.
+   */
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] xs = ctx.operandDims(0);
+    long[] os = ctx.resultDims(0);
+    int r = xs.length - 2;
+    long[] dims = WindowLoops.spatial(xs);
+    if (MoveLowering.count(os) == 0) {
+      return;
+    }
+    for (long d : dims) {
+      if (d == 0) {
+        throw new UnsupportedOperationException("grid_sample of an empty input is not supported");
+      }
+    }
+    long[] positions = new long[r + 1];
+    positions[0] = os[0];
+    System.arraycopy(os, 2, positions, 1, r);
+    Scalar f64 = Scalar.F64;
+    ctx.forEach(positions, p -> {
+      List<List<Tap>> taps = new ArrayList<>();
+      for (int a = 0; a < r; a++) {
+        List<Expr> at = new ArrayList<>(p);
+        at.add(Ex.i64(r - 1 - a));
+        Expr g = ctx.let("g", Ex.cast(f64, ctx.load(1, at)));
+        taps.add(axisTaps(ctx, g, dims[a]));
+      }
+      Scalar out = ctx.resultScalar(0);
+      ctx.loop("c", xs[1], c -> {
+        List<Expr> at = new ArrayList<>();
+        at.add(p.get(0));
+        at.add(c);
+        at.addAll(p.subList(1, p.size()));
+        Expr acc = sum(ctx, taps, new ArrayList<>(at), 0, null, null);
+        ctx.store(0, at, Ex.cast(out, acc));
+      });
+    });
+  }
+
+  /** A sample of one axis: its index clamped into the axis, whether it is inside, its weight. */
+  private record Tap(Expr index, Expr inside, Expr weight) {}
+
+  private List<Tap> axisTaps(LowerContext ctx, Expr g, long d) {
+    Scalar f64 = Scalar.F64;
+    double lo = alignCorners ? 0 : -0.5;
+    double hi = alignCorners ? d - 1 : d - 0.5;
+    Expr one = Ex.c(f64, 1);
+    Expr v = alignCorners
+      ? Ex.mul(Ex.div(Ex.add(g, one), Ex.c(f64, 2)), Ex.c(f64, d - 1))
+      : Ex.div(Ex.sub(Ex.mul(Ex.add(g, one), Ex.c(f64, d)), one), Ex.c(f64, 2));
+    v = ctx.let("v", v);
+    Expr outside = Ex.bin(BinaryOp.OR, Ex.lt(v, Ex.c(f64, lo)), Ex.gt(v, Ex.c(f64, hi)));
+    if (padding == Padding.BORDER) {
+      v = ctx.let("v", Ex.select(outside, Ex.min(Ex.max(v, Ex.c(f64, 0)), Ex.c(f64, d - 1)), v));
+    } else if (padding == Padding.REFLECTION) {
+      v = ctx.let("v", reflect(v, lo, hi));
+    }
+    List<Tap> taps = new ArrayList<>();
+    switch (mode) {
+      case NEAREST -> taps.add(
+        tap(ctx, Ex.cast(Scalar.I64, Ex.un(UnaryOp.ROUND, v)), one, d, lo, hi)
+      );
+      case LINEAR -> {
+        Expr f = ctx.let("f", Ex.floor(v));
+        Expr t = ctx.let("t", Ex.sub(v, f));
+        Expr i = Ex.cast(Scalar.I64, f);
+        taps.add(tap(ctx, i, Ex.sub(one, t), d, lo, hi));
+        taps.add(tap(ctx, Ex.add(i, Ex.i64(1)), t, d, lo, hi));
+      }
+      case CUBIC -> {
+        Expr f = ctx.let("f", Ex.floor(v));
+        Expr t = ctx.let("t", Ex.sub(v, f));
+        Expr i = Ex.cast(Scalar.I64, f);
+        Expr[] w = cubic(t);
+        for (int k = 0; k < 4; k++) {
+          taps.add(tap(ctx, Ex.add(i, Ex.i64(k - 1)), w[k], d, lo, hi));
+        }
+      }
+    }
+    return taps;
+  }
+
+  /** Keys weights ({@code a = -0.75}) of the four samples around fraction {@code t}. */
+  private static Expr[] cubic(Expr t) {
+    Expr a = Ex.like(t, -0.75);
+    Expr one = Ex.like(t, 1);
+    Expr t1 = Ex.add(t, one);
+    Expr u = Ex.sub(one, t);
+    Expr u1 = Ex.sub(Ex.like(t, 2), t);
+    Expr a2 = Ex.like(t, -0.75 + 2);
+    Expr a3 = Ex.like(t, -0.75 + 3);
+    Expr a5 = Ex.like(t, 5 * -0.75);
+    Expr a8 = Ex.like(t, 8 * -0.75);
+    Expr a4 = Ex.like(t, 4 * -0.75);
+    return new Expr[] {
+      Ex.sub(Ex.mul(Ex.add(Ex.mul(Ex.sub(Ex.mul(a, t1), a5), t1), a8), t1), a4),
+      Ex.add(Ex.mul(Ex.mul(Ex.sub(Ex.mul(a2, t), a3), t), t), one),
+      Ex.add(Ex.mul(Ex.mul(Ex.sub(Ex.mul(a2, u), a3), u), u), one),
+      Ex.sub(Ex.mul(Ex.add(Ex.mul(Ex.sub(Ex.mul(a, u1), a5), u1), a8), u1), a4),
+    };
+  }
+
+  private Tap tap(LowerContext ctx, Expr i, Expr weight, long d, double lo, double hi) {
+    Expr index = ctx.let("i", i);
+    Expr inside = Ex.and(Ex.ge(index, Ex.i64(0)), Ex.lt(index, Ex.i64(d)));
+    Expr w = ctx.let("w", weight);
+    return switch (padding) {
+      case ZEROS -> new Tap(
+        ctx.let("i", MoveLowering.clamp(index, 0, d - 1)),
+        ctx.let("in", inside),
+        w
+      );
+      case BORDER -> new Tap(ctx.let("i", MoveLowering.clamp(index, 0, d - 1)), null, w);
+      case REFLECTION -> {
+        Expr m = Ex.cast(Scalar.I64, reflect(Ex.cast(Scalar.F64, index), lo, hi));
+        Expr j = Ex.select(inside, index, m);
+        yield new Tap(ctx.let("i", MoveLowering.clamp(j, 0, d - 1)), null, w);
+      }
+    };
+  }
+
+  /** {@link #reflect(double, double, double)} as an expression. */
+  private static Expr reflect(Expr v, double lo, double hi) {
+    double range = hi - lo;
+    Expr l = Ex.like(v, lo);
+    Expr h = Ex.like(v, hi);
+    if (range <= 0) {
+      return Ex.select(Ex.bin(BinaryOp.OR, Ex.lt(v, l), Ex.gt(v, h)), l, v);
+    }
+    Expr[] b = fold(Ex.sub(l, v), range);
+    Expr below = Ex.select(b[1], Ex.add(l, b[0]), Ex.sub(h, b[0]));
+    Expr[] u = fold(Ex.sub(v, h), range);
+    Expr above = Ex.select(u[1], Ex.sub(h, u[0]), Ex.add(l, u[0]));
+    return Ex.select(Ex.lt(v, l), below, Ex.select(Ex.gt(v, h), above, v));
+  }
+
+  /**
+   * A distance {@code dx} past a border split into whole {@code range}s: the remainder and whether
+   * the count of whole ranges is even.
+   */
+  private static Expr[] fold(Expr dx, double range) {
+    Expr r = Ex.like(dx, range);
+    Expr k = Ex.cast(Scalar.I64, Ex.div(dx, r));
+    Expr rem = Ex.sub(dx, Ex.mul(Ex.cast(Scalar.F64, k), r));
+    return new Expr[] { rem, Ex.eq(Ex.rem(k, Ex.i64(2)), Ex.i64(0)) };
+  }
+
+  /** The weighted sum over the taps of axes {@code a..}, earlier ones fixed in {@code at}. */
+  private static Expr sum(
+    LowerContext ctx,
+    List<List<Tap>> taps,
+    List<Expr> at,
+    int a,
+    Expr weight,
+    Expr inside
+  ) {
+    if (a == taps.size()) {
+      Expr x = Ex.cast(Scalar.F64, ctx.load(0, List.copyOf(at)));
+      Expr zero = Ex.c(Scalar.F64, 0);
+      Expr keep = Ex.ne(weight, zero);
+      if (inside != null) {
+        keep = Ex.and(inside, keep);
+      }
+      return Ex.select(keep, Ex.mul(weight, x), zero);
+    }
+    Expr acc = null;
+    for (Tap t : taps.get(a)) {
+      at.set(a + 2, t.index());
+      Expr w = weight == null ? t.weight() : Ex.mul(weight, t.weight());
+      Expr in = inside == null
+        ? t.inside()
+        : t.inside() == null ? inside : Ex.and(inside, t.inside());
+      Expr term = sum(ctx, taps, at, a + 1, w, in);
+      acc = acc == null ? term : Ex.add(acc, term);
+    }
+    return acc;
   }
 }

@@ -4,6 +4,9 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -100,5 +103,51 @@ public record Pad(List<Long> pads, Mode mode, double value) implements Op {
       Broadcast.increment(idx, so);
     }
     return List.of(b.build());
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] in = ctx.operandDims(0);
+    int r = in.length;
+    Expr fill = Ex.c(ctx.resultScalar(0), value);
+    if (MoveLowering.count(in) == 0) {
+      ctx.forEach(ctx.resultDims(0), idx -> ctx.store(0, idx, fill));
+      return;
+    }
+    ctx.forEach(ctx.resultDims(0), idx -> {
+      List<Expr> src = new ArrayList<>();
+      Expr inside = null;
+      for (int d = 0; d < r; d++) {
+        long n = in[d];
+        Expr j = Ex.sub(idx.get(d), Ex.i64(pads.get(d)));
+        if (pads.get(d) <= 0 && pads.get(d + r) <= 0) {
+          src.add(j);
+          continue;
+        }
+        if (mode == Mode.CONSTANT) {
+          Expr here = Ex.and(Ex.ge(j, Ex.i64(0)), Ex.lt(j, Ex.i64(n)));
+          inside = inside == null ? here : Ex.and(inside, here);
+        }
+        src.add(source(j, n));
+      }
+      Expr x = ctx.load(0, src);
+      ctx.store(0, idx, inside == null ? x : Ex.select(inside, x, fill));
+    });
+  }
+
+  /** The input coordinate padded coordinate {@code j} reads on an axis of extent {@code n > 0}. */
+  private Expr source(Expr j, long n) {
+    return switch (mode) {
+      case CONSTANT, EDGE -> MoveLowering.clamp(j, 0, n - 1);
+      case WRAP -> MoveLowering.floorMod(j, n);
+      case REFLECT -> {
+        if (n == 1) {
+          yield Ex.i64(0);
+        }
+        long period = 2 * (n - 1);
+        Expr m = MoveLowering.floorMod(j, period);
+        yield Ex.select(Ex.ge(m, Ex.i64(n)), Ex.sub(Ex.i64(period), m), m);
+      }
+    };
   }
 }

@@ -4,6 +4,11 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Scale layouts shared by {@link QuantizeLinear} and {@link DequantizeLinear}: per-tensor (a scale
@@ -152,5 +157,24 @@ final class Quantization {
   /** The largest value of integer type {@code e}. */
   static long max(ElementType e) {
     return e.kind() == ElementType.Kind.SIGNED ? (1L << (e.bits() - 1)) - 1 : (1L << e.bits()) - 1;
+  }
+
+  /**
+   * The index of the scale (and zero point) element that element {@code idx} of the lowered
+   * node's operand 0 uses; operand 1 is the scale.
+   */
+  static List<Expr> scaleIndex(LowerContext ctx, List<Expr> idx, long axis, long blockSize) {
+    TensorType x = ctx.operandType(0);
+    TensorType scale = ctx.operandType(1);
+    if (perTensor(scale, blockSize)) {
+      return scale.rank() == 0 ? List.of() : List.of(Ex.i64(0));
+    }
+    int a = Shapes.axis(axis, x.rank());
+    if (blockSize == 0) {
+      return List.of(idx.get(a));
+    }
+    List<Expr> r = new ArrayList<>(idx);
+    r.set(a, Ex.div(idx.get(a), Ex.i64(blockSize)));
+    return r;
   }
 }

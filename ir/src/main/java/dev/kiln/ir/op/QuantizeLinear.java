@@ -4,6 +4,11 @@ import dev.kiln.ir.ElementType;
 import dev.kiln.ir.LowPrecision;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
+import dev.kiln.ir.loop.UnaryOp;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,5 +93,35 @@ public record QuantizeLinear(
       }
     }
     return List.of(b.build());
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    Scalar out = ctx.resultScalar(0);
+    if (!out.isInteger()) {
+      throw new UnsupportedOperationException(
+        "quantize_linear to " + outputType + " is not supported"
+      );
+    }
+    Scalar compute = Scalar.of(
+      Quantization.computeType(ctx.operandType(0).elementType(), ctx.operandType(1).elementType())
+    ).orElseThrow();
+    Scalar arith = compute.compute();
+    long lo = Quantization.min(outputType);
+    long hi = Quantization.max(outputType);
+    ctx.forEach(ctx.operandDims(0), idx -> {
+      List<Expr> si = Quantization.scaleIndex(ctx, idx, axis, blockSize);
+      Expr q = Ex.div(Ex.cast(arith, ctx.load(0, idx)), Ex.cast(arith, ctx.load(1, si)));
+      if (compute != arith) {
+        q = Ex.cast(arith, Ex.cast(compute, q));
+      }
+      Expr rounded = Ex.un(UnaryOp.ROUND, q);
+      Expr limited = Ex.min(Ex.max(rounded, Ex.c(arith, -0x1p62)), Ex.c(arith, 0x1p62));
+      Expr v = Ex.cast(Scalar.I64, limited);
+      if (ctx.numOperands() > 2) {
+        v = Ex.add(v, Ex.cast(Scalar.I64, ctx.load(2, si)));
+      }
+      ctx.store(0, idx, Ex.cast(out, MoveLowering.clamp(v, lo, hi)));
+    });
   }
 }

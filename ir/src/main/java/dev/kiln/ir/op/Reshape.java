@@ -4,6 +4,7 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -77,6 +78,13 @@ public record Reshape(List<Long> shape) implements Op {
     Tensor x = operands.getFirst();
     return List.of(
       x.reshape(inferTypes(new InferContext(List.of(x.type()), List.of())).getFirst().shape())
+    );
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    ctx.loop("i", MoveLowering.count(ctx.resultDims(0)), i ->
+      ctx.storeLinear(0, i, ctx.loadLinear(0, i))
     );
   }
 }

@@ -1,9 +1,15 @@
 package dev.kiln.ir.op;
 
 import dev.kiln.ir.Dim;
+import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -307,5 +313,153 @@ public record Resize(
       w[t] /= sum;
     }
     return w;
+  }
+
+  /**
+   * Each output element is the sum, over every combination of one tap per resized axis, of the
+   * product of the taps' weights times the input sample they address (the separable passes of
+   * {@link #evaluate} multiplied out), accumulated in {@code f64}. The taps of every output
+   * coordinate are computed here and become constant tables; an axis whose taps all have a single
+   * weight of 1 (nearest) reads its sample without weights.
+   */
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] shape = ctx.operandDims(0);
+    long[] target = ctx.resultDims(0);
+    int r = shape.length;
+    if (MoveLowering.count(target) == 0) {
+      return;
+    }
+    List<AxisTaps> axes = new ArrayList<>();
+    for (int d = 0; d < r; d++) {
+      if (sizes.get(d) == -1) {
+        continue;
+      }
+      if (shape[d] == 0) {
+        throw new UnsupportedOperationException("resize of an empty axis is not supported");
+      }
+      axes.add(axisTaps(ctx, d, shape[d], target[d], r));
+    }
+    Scalar out = ctx.resultScalar(0);
+    ctx.forEach(target, idx -> {
+      Expr valid = null;
+      List<List<Expr>> index = new ArrayList<>();
+      List<List<Expr>> weight = new ArrayList<>();
+      for (AxisTaps a : axes) {
+        Expr o = idx.get(a.axis);
+        Expr row = Ex.mul(o, Ex.i64(a.taps));
+        List<Expr> js = new ArrayList<>();
+        List<Expr> ws = new ArrayList<>();
+        for (int t = 0; t < a.taps; t++) {
+          Expr at = Ex.add(row, Ex.i64(t));
+          js.add(ctx.let("j", new Expr.Load(a.index, at)));
+          if (a.weight != null) {
+            ws.add(ctx.let("w", new Expr.Load(a.weight, at)));
+          }
+        }
+        index.add(js);
+        weight.add(ws);
+        if (a.valid != null) {
+          Expr v = Ex.ne(new Expr.Load(a.valid, o), Ex.ci(Scalar.U8, 0));
+          valid = valid == null ? v : Ex.and(valid, v);
+        }
+      }
+      Expr sum = accumulate(ctx, axes, index, weight, new ArrayList<>(idx), 0, null);
+      Expr y = Ex.cast(out, sum);
+      ctx.store(0, idx, valid == null ? y : Ex.select(valid, y, Ex.c(out, extrapolationValue)));
+    });
+  }
+
+  /**
+   * The input indices of one resized axis's taps ({@code taps} per output coordinate, row-major),
+   * their weights (null when every coordinate reads one sample with weight 1) and, for
+   * {@code tf_crop_and_resize}, whether each coordinate lies inside the input (null when all do).
+   */
+  private record AxisTaps(int axis, int taps, Buffer index, Buffer weight, Buffer valid) {}
+
+  private AxisTaps axisTaps(LowerContext ctx, int axis, long in, long out, int rank) {
+    Taps[] rows = new Taps[Math.toIntExact(out)];
+    int n = 0;
+    boolean oneHot = true;
+    boolean extrapolates = false;
+    for (int o = 0; o < rows.length; o++) {
+      rows[o] = taps(o, in, out, scales.get(axis), axis, rank);
+      if (rows[o] == null) {
+        extrapolates = true;
+        continue;
+      }
+      n = rows[o].index.length;
+      oneHot &= oneHot(rows[o].weight);
+    }
+    int taps = oneHot ? 1 : Math.max(n, 1);
+    long[] index = new long[rows.length * taps];
+    double[] weight = new double[rows.length * taps];
+    long[] valid = new long[rows.length];
+    for (int o = 0; o < rows.length; o++) {
+      Taps row = rows[o];
+      if (row == null) {
+        continue;
+      }
+      valid[o] = 1;
+      for (int t = 0; t < row.index.length; t++) {
+        if (oneHot && row.weight[t] == 1) {
+          index[o] = row.index[t];
+        } else if (!oneHot) {
+          index[o * taps + t] = row.index[t];
+          weight[o * taps + t] = row.weight[t];
+        }
+      }
+    }
+    Buffer ib = ctx.table(Tensor.ofLongs(TensorType.of(ElementType.I64, out, taps), index));
+    Buffer wb = oneHot
+      ? null
+      : ctx.table(Tensor.ofDoubles(TensorType.of(ElementType.F64, out, taps), weight));
+    Buffer vb = extrapolates
+      ? ctx.table(Tensor.ofLongs(TensorType.of(ElementType.U8, out), valid))
+      : null;
+    return new AxisTaps(axis, taps, ib, wb, vb);
+  }
+
+  private static boolean oneHot(double[] w) {
+    int ones = 0;
+    for (double v : w) {
+      if (v == 1) {
+        ones++;
+      } else if (v != 0) {
+        return false;
+      }
+    }
+    return ones == 1;
+  }
+
+  /** The weighted sum over the taps of resized axes {@code k..}, the earlier ones fixed in {@code at}. */
+  private static Expr accumulate(
+    LowerContext ctx,
+    List<AxisTaps> axes,
+    List<List<Expr>> index,
+    List<List<Expr>> weight,
+    List<Expr> at,
+    int k,
+    Expr w
+  ) {
+    if (k == axes.size()) {
+      Expr x = ctx.load(0, List.copyOf(at));
+      if (w == null) {
+        return x;
+      }
+      Expr term = Ex.mul(w, Ex.cast(Scalar.F64, x));
+      return Ex.select(Ex.eq(w, Ex.c(Scalar.F64, 0)), Ex.c(Scalar.F64, 0), term);
+    }
+    AxisTaps a = axes.get(k);
+    Expr sum = null;
+    for (int t = 0; t < a.taps; t++) {
+      at.set(a.axis, index.get(k).get(t));
+      Expr wt = a.weight == null
+        ? w
+        : w == null ? weight.get(k).get(t) : Ex.mul(w, weight.get(k).get(t));
+      Expr term = accumulate(ctx, axes, index, weight, at, k + 1, wt);
+      sum = sum == null ? term : Ex.add(sum, term);
+    }
+    return sum;
   }
 }

@@ -3,6 +3,10 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.List;
 import java.util.Map;
 
@@ -65,5 +69,18 @@ public record ReverseSequence(long batchAxis, long timeAxis) implements Op {
       Broadcast.increment(idx, s);
     }
     return List.of(Tensor.wrap(x.type(), dst));
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] s = ctx.operandDims(0);
+    int t = (int) timeAxis;
+    int b = (int) batchAxis;
+    MoveLowering.gather(ctx, idx -> {
+      Expr len = MoveLowering.clamp(Ex.cast(Scalar.I64, ctx.load(1, List.of(idx.get(b)))), 0, s[t]);
+      Expr i = idx.get(t);
+      Expr from = Ex.select(Ex.lt(i, len), Ex.sub(Ex.sub(len, Ex.i64(1)), i), i);
+      return MoveLowering.with(idx, t, from);
+    });
   }
 }

@@ -4,6 +4,13 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.BinaryOp;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
+import dev.kiln.ir.loop.Schedule;
+import dev.kiln.ir.loop.UnaryOp;
 import java.util.List;
 import java.util.Map;
 
@@ -195,5 +202,135 @@ public record RoiAlign(
       ly * hx * x[base + y1 * w + x0],
       ly * lx * x[base + y1 * w + x1],
     };
+  }
+
+  /**
+   * The loops of {@link #evaluate} in Loop IR, in {@code f64}; the per-box sample grid (when
+   * {@code samplingRatio} is 0) bounds the inner loops at run time. Batch indices are clamped into
+   * {@code [0, N)} and the neighbour indices into the input, so bad boxes never read outside it.
+   */
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] xs = ctx.operandDims(0);
+    long n = xs[0];
+    long c = xs[1];
+    long h = xs[2];
+    long w = xs[3];
+    long count = ctx.operandDims(1)[0];
+    if (count == 0 || c == 0) {
+      return;
+    }
+    if (n == 0 || h == 0 || w == 0) {
+      throw new UnsupportedOperationException("roi_align of an empty input is not supported");
+    }
+    Scalar f64 = Scalar.F64;
+    Scalar out = ctx.resultScalar(0);
+    double shift = halfPixel ? 0.5 : 0;
+    ctx.loop("r", count, r -> {
+      Expr b = ctx.let(
+        "b",
+        MoveLowering.clamp(Ex.cast(Scalar.I64, ctx.load(2, List.of(r))), 0, n - 1)
+      );
+      Expr[] box = new Expr[4];
+      for (int k = 0; k < 4; k++) {
+        Expr v = Ex.cast(f64, ctx.load(1, List.of(r, Ex.i64(k))));
+        box[k] = ctx.let("p", Ex.sub(Ex.mul(v, Ex.c(f64, spatialScale)), Ex.c(f64, shift)));
+      }
+      Expr rw = Ex.sub(box[2], box[0]);
+      Expr rh = Ex.sub(box[3], box[1]);
+      if (!halfPixel) {
+        rw = Ex.max(rw, Ex.c(f64, 1));
+        rh = Ex.max(rh, Ex.c(f64, 1));
+      }
+      Expr bh = ctx.let("bh", Ex.div(rh, Ex.c(f64, outputHeight)));
+      Expr bw = ctx.let("bw", Ex.div(rw, Ex.c(f64, outputWidth)));
+      Expr gh = ctx.let("gh", grid(rh, outputHeight));
+      Expr gw = ctx.let("gw", grid(rw, outputWidth));
+      Expr samples = Ex.cast(f64, Ex.max(Ex.mul(gh, gw), Ex.i64(1)));
+      ctx.loop("ch", c, ch ->
+        ctx.loop("py", outputHeight, py ->
+          ctx.loop("px", outputWidth, px -> {
+            Expr.Var acc = ctx.let(
+              "acc",
+              Ex.c(f64, mode == Mode.AVG ? 0 : Double.NEGATIVE_INFINITY)
+            );
+            Expr.Var any = ctx.let("any", Ex.bool(false));
+            Expr fy = Ex.add(box[1], Ex.mul(Ex.cast(f64, py), bh));
+            Expr fx = Ex.add(box[0], Ex.mul(Ex.cast(f64, px), bw));
+            ctx.loop("iy", Ex.i64(0), gh, Schedule.DEFAULT, iy -> {
+              Expr sy = ctx.let("sy", Ex.add(fy, offset(iy, bh, gh)));
+              ctx.loop("ix", Ex.i64(0), gw, Schedule.DEFAULT, ix -> {
+                Expr sx = ctx.let("sx", Ex.add(fx, offset(ix, bw, gw)));
+                Expr outside = Ex.bin(
+                  BinaryOp.OR,
+                  Ex.bin(BinaryOp.OR, Ex.lt(sy, Ex.c(f64, -1)), Ex.gt(sy, Ex.c(f64, h))),
+                  Ex.bin(BinaryOp.OR, Ex.lt(sx, Ex.c(f64, -1)), Ex.gt(sx, Ex.c(f64, w)))
+                );
+                Expr[] ys = neighbours(ctx, sy, h);
+                Expr[] xs2 = neighbours(ctx, sx, w);
+                Expr ly = ctx.let("ly", ys[2]);
+                Expr lx = ctx.let("lx", xs2[2]);
+                Expr hy = Ex.sub(Ex.c(f64, 1), ly);
+                Expr hx = Ex.sub(Ex.c(f64, 1), lx);
+                Expr zero = Ex.c(f64, 0);
+                Expr[] corner = {
+                  Ex.mul(Ex.mul(hy, hx), sample(ctx, b, ch, ys[0], xs2[0])),
+                  Ex.mul(Ex.mul(hy, lx), sample(ctx, b, ch, ys[0], xs2[1])),
+                  Ex.mul(Ex.mul(ly, hx), sample(ctx, b, ch, ys[1], xs2[0])),
+                  Ex.mul(Ex.mul(ly, lx), sample(ctx, b, ch, ys[1], xs2[1])),
+                };
+                for (int k = 0; k < 4; k++) {
+                  corner[k] = ctx.let("v", Ex.select(outside, zero, corner[k]));
+                }
+                if (mode == Mode.AVG) {
+                  ctx.assign(
+                    acc,
+                    Ex.add(acc, Ex.add(Ex.add(Ex.add(corner[0], corner[1]), corner[2]), corner[3]))
+                  );
+                } else {
+                  Expr m = Ex.max(Ex.max(corner[0], corner[1]), Ex.max(corner[2], corner[3]));
+                  ctx.assign(acc, Ex.select(any, Ex.max(acc, m), m));
+                  ctx.assign(any, Ex.bool(true));
+                }
+              });
+            });
+            Expr v = mode == Mode.AVG ? Ex.div(acc, samples) : Ex.select(any, acc, Ex.c(f64, 0));
+            ctx.store(0, List.of(r, ch, py, px), Ex.cast(out, v));
+          })
+        )
+      );
+    });
+  }
+
+  /** Samples per bin along an axis: {@code samplingRatio}, or {@code ceil(extent / bins)}. */
+  private Expr grid(Expr extent, long bins) {
+    if (samplingRatio > 0) {
+      return Ex.i64(samplingRatio);
+    }
+    return Ex.cast(Scalar.I64, Ex.un(UnaryOp.CEIL, Ex.div(extent, Ex.like(extent, bins))));
+  }
+
+  /** The offset of sample {@code i} of {@code g} inside a bin of extent {@code bin}. */
+  private static Expr offset(Expr i, Expr bin, Expr g) {
+    Expr half = Ex.add(Ex.cast(Scalar.F64, i), Ex.c(Scalar.F64, 0.5));
+    return Ex.div(Ex.mul(half, bin), Ex.cast(Scalar.F64, g));
+  }
+
+  /**
+   * The lower and upper neighbour of coordinate {@code s} on an axis of extent {@code n} (both in
+   * {@code [0, n)}) and the fraction past the lower one, as {@link #corners} computes them.
+   */
+  private static Expr[] neighbours(LowerContext ctx, Expr s, long n) {
+    Expr pos = ctx.let("s", Ex.max(s, Ex.c(Scalar.F64, 0)));
+    Expr i = ctx.let("i", Ex.cast(Scalar.I64, pos));
+    Expr top = ctx.let("top", Ex.ge(i, Ex.i64(n - 1)));
+    Expr lo = Ex.select(top, Ex.i64(n - 1), i);
+    Expr hi = Ex.select(top, Ex.i64(n - 1), Ex.add(i, Ex.i64(1)));
+    Expr frac = Ex.select(top, Ex.c(Scalar.F64, 0), Ex.sub(pos, Ex.cast(Scalar.F64, i)));
+    return new Expr[] { ctx.let("i", lo), ctx.let("i", hi), frac };
+  }
+
+  private static Expr sample(LowerContext ctx, Expr b, Expr ch, Expr y, Expr x) {
+    return Ex.cast(Scalar.F64, ctx.load(0, List.of(b, ch, y, x)));
   }
 }

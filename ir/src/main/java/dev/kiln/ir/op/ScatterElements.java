@@ -3,6 +3,9 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 import java.util.Map;
 
@@ -85,5 +88,18 @@ public record ScatterElements(long axis, ScatterReduction reduction) implements 
       Broadcast.increment(idx, si);
     }
     return List.of(out.build());
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] out = ctx.operandDims(0);
+    long[] si = ctx.operandDims(1);
+    int a = Shapes.axis(axis, out.length);
+    MoveLowering.copy(ctx, 0);
+    MoveLowering.requireNonEmpty(out[a], MoveLowering.count(si), "scatter_elements");
+    ctx.forEach(si, idx -> {
+      List<Expr> target = MoveLowering.with(idx, a, MoveLowering.resolve(ctx.load(1, idx), out[a]));
+      MoveLowering.combine(ctx, Ex.linear(out, target), ctx.load(2, idx), reduction);
+    });
   }
 }

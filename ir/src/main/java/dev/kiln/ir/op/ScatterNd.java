@@ -3,6 +3,11 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -88,5 +93,34 @@ public record ScatterNd(ScatterReduction reduction) implements Op {
       }
     }
     return List.of(out.build());
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] out = ctx.operandDims(0);
+    long[] si = ctx.operandDims(1);
+    int k = (int) si[si.length - 1];
+    long[] strides = Strides.of(out);
+    long slice = Strides.product(out, k, out.length);
+    long[] tuples = Arrays.copyOf(si, si.length - 1);
+    MoveLowering.copy(ctx, 0);
+    for (int c = 0; c < k; c++) {
+      MoveLowering.requireNonEmpty(out[c], MoveLowering.count(tuples), "scatter_nd");
+    }
+    ctx.forEach(tuples, t -> {
+      List<Expr> at = new ArrayList<>(t);
+      at.add(null);
+      Expr base = Ex.i64(0);
+      for (int c = 0; c < k; c++) {
+        at.set(t.size(), Ex.i64(c));
+        Expr j = MoveLowering.resolve(ctx.load(1, at), out[c]);
+        base = Ex.add(base, Ex.mul(j, Ex.i64(strides[c])));
+      }
+      Expr first = ctx.let("base", base);
+      Expr from = Ex.mul(Ex.linear(tuples, t), Ex.i64(slice));
+      ctx.loop("e", slice, e ->
+        MoveLowering.combine(ctx, Ex.add(first, e), ctx.loadLinear(2, Ex.add(from, e)), reduction)
+      );
+    });
   }
 }

@@ -4,6 +4,9 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -106,5 +109,17 @@ public record Slice(
       Broadcast.increment(idx, out);
     }
     return List.of(Tensor.wrap(x.type().withShape(Shape.of(out)), dst));
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    Range[] r = ranges(ctx.operandDims(0));
+    MoveLowering.gather(ctx, idx -> {
+      List<Expr> in = new ArrayList<>();
+      for (int d = 0; d < r.length; d++) {
+        in.add(Ex.add(Ex.i64(r[d].start()), Ex.mul(idx.get(d), Ex.i64(r[d].step()))));
+      }
+      return in;
+    });
   }
 }

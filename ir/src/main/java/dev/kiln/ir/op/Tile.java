@@ -4,6 +4,9 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,5 +54,21 @@ public record Tile(List<Long> repeats) implements Op {
       Broadcast.increment(idx, so);
     }
     return List.of(Tensor.wrap(x.type().withShape(Shape.of(so)), dst));
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] in = ctx.operandDims(0);
+    MoveLowering.gather(ctx, idx -> {
+      List<Expr> src = new ArrayList<>();
+      for (int d = 0; d < in.length; d++) {
+        src.add(
+          in[d] == 1
+            ? Ex.i64(0)
+            : repeats.get(d) == 1 ? idx.get(d) : Ex.rem(idx.get(d), Ex.i64(in[d]))
+        );
+      }
+      return src;
+    });
   }
 }

@@ -4,6 +4,8 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,5 +60,16 @@ public record Transpose(List<Long> perm) implements Op {
       Broadcast.increment(idx, out);
     }
     return List.of(Tensor.wrap(x.type().withShape(dev.kiln.ir.Shape.of(out)), dst));
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    MoveLowering.gather(ctx, idx -> {
+      Expr[] in = new Expr[idx.size()];
+      for (int i = 0; i < in.length; i++) {
+        in[perm.get(i).intValue()] = idx.get(i);
+      }
+      return List.of(in);
+    });
   }
 }

@@ -498,7 +498,7 @@ public final class Canonicalize implements Pass {
     return rw.fail(n, "no operand is a neutral constant");
   }
 
-  private static boolean isIdentity(List<Long> perm) {
+  static boolean isIdentity(List<Long> perm) {
     for (int i = 0; i < perm.size(); i++) {
       if (perm.get(i) != i) {
         return false;

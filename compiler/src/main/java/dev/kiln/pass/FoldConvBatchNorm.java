@@ -15,6 +15,7 @@ import dev.kiln.ir.op.Add;
 import dev.kiln.ir.op.BatchNorm;
 import dev.kiln.ir.op.Conv;
 import dev.kiln.ir.op.Gemm;
+import dev.kiln.ir.op.Layout;
 import dev.kiln.ir.op.MatMul;
 import dev.kiln.ir.op.Mul;
 import dev.kiln.ir.op.Op;
@@ -66,6 +67,9 @@ public final class FoldConvBatchNorm implements Pass {
     public boolean matchAndRewrite(Node node, Rewriter rw) {
       if (!(node.op() instanceof BatchNorm bn)) {
         return false;
+      }
+      if (bn.layout() != Layout.NCHW) {
+        return rw.fail(node, "batch_norm is not NCHW");
       }
       Node p = Fusion.producer(node.operand(0));
       if (p == null) {
@@ -164,6 +168,9 @@ public final class FoldConvBatchNorm implements Pass {
       Value w = p.operand(1);
       switch (p.op()) {
         case Conv c -> {
+          if (c.layout() != Layout.NCHW) {
+            return failed(p, "convolution is not NCHW", rw);
+          }
           if (p.numOperands() > 3) {
             return failed(p, "convolution has a residual operand", rw);
           }

@@ -35,6 +35,7 @@ public final class Pipelines {
     new Step(1, "constant-fold"),
     new Step(2, "fold-conv-bn"),
     new Step(2, "fuse-activation"),
+    new Step(3, "convert-layout"),
     new Step(1, "cse"),
     new Step(2, "canonicalize"),
     new Step(1, "dce")

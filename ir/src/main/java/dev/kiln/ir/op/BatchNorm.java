@@ -8,22 +8,41 @@ import java.util.Map;
 /**
  * Inference-mode batch normalization over axis 1: {@code y = (x - mean[c]) / sqrt(var[c] +
  * epsilon) * scale[c] + bias[c]}. {@code x: [N, C, ...]}; scale, bias, mean, var: {@code [C]}.
- * Output shape equals the input shape. ONNX {@code BatchNormalization} (training outputs dropped by
- * the frontend).
+ * Output shape equals the input shape. With {@code layout = nhwc} the channel axis is the last
+ * ({@code x: [N, ..., C]}). ONNX {@code BatchNormalization} (training outputs dropped by the
+ * frontend).
  */
-public record BatchNorm(double epsilon) implements Op {
+public record BatchNorm(double epsilon, Layout layout) implements Op, ChannelLayout {
   public static final OpSpec SPEC = OpSpec.of(
     "nn.batch_norm",
     List.of("x", "scale", "bias", "mean", "var"),
     List.of("y")
-  ).withDefaults(Map.of("epsilon", 1e-5));
+  ).withDefaults(Map.of("epsilon", 1e-5, "layout", Layout.NCHW));
+
+  /** An NCHW batch normalization. */
+  public BatchNorm(double epsilon) {
+    this(epsilon, Layout.NCHW);
+  }
+
+  /** Only {@code x} follows the layout; the per-channel vectors do not. */
+  @Override
+  public boolean carriesLayout(int index) {
+    return index == 0;
+  }
+
+  /** NCHW and NHWC swap into each other; the order of spatial axes does not matter. */
+  @Override
+  public Permuted permuted(List<Long> perm) {
+    Relayout r = Relayout.of(layout, perm);
+    return r == null ? null : new Permuted(new BatchNorm(epsilon, r.layout()), perm);
+  }
 
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {
     TensorType x = ctx.operand(0);
     Shapes.requireFloat(x, "batch_norm input");
     OpError.check(x.rank() >= 2, "input must have rank >= 2 (N, C, ...), got %s", x);
-    Dim c = x.shape().dim(1);
+    Dim c = x.shape().dim(layout.channelAxis(x.rank()));
     String[] names = { "scale", "bias", "mean", "var" };
     for (int i = 1; i < 5; i++) {
       TensorType p = ctx.operand(i);
@@ -49,8 +68,9 @@ public record BatchNorm(double epsilon) implements Op {
     double[] mean = operands.get(3).toDoubles();
     double[] var = operands.get(4).toDoubles();
     long[] s = x.shape().sizes();
-    long c = s[1];
-    long inner = Strides.product(s, 2, s.length);
+    int axis = layout.channelAxis(s.length);
+    long c = s[axis];
+    long inner = Strides.product(s, axis + 1, s.length);
     dev.kiln.ir.Tensor.Builder b = new dev.kiln.ir.Tensor.Builder(x.type());
     for (long i = 0; i < x.size(); i++) {
       int ch = (int) ((i / inner) % c);

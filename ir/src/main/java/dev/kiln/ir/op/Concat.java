@@ -14,8 +14,13 @@ import java.util.List;
  * Joins tensors along {@code axis}: all inputs share rank and element type and agree on every other
  * dimension; the output extent along {@code axis} is the sum of the inputs'. ONNX {@code Concat}.
  */
-public record Concat(long axis) implements Op {
+public record Concat(long axis) implements Op, AlongAxis {
   public static final OpSpec SPEC = OpSpec.of("nn.concat", List.of("inputs..."), List.of("y"));
+
+  @Override
+  public Concat withAxis(long a) {
+    return new Concat(a);
+  }
 
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {

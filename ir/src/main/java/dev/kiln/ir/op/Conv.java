@@ -14,6 +14,10 @@ import java.util.Map;
  * pads} holds all begins then all ends, as in ONNX; empty lists mean zeros (pads) and ones (strides,
  * dilations). ONNX {@code Conv} with {@code auto_pad} resolved by the frontend.
  *
+ * <p>With {@code layout = nhwc} the input, residual and output are channels-last ({@code x: [N, D1..Dk,
+ * C]}, output {@code [N, O1..Ok, M]}, same formula); the weight keeps its {@code [M, C/group,
+ * K1..Kk]} layout and the bias stays per output channel.
+ *
  * <p>Epilogue (set by {@code fold-conv-bn} and {@code fuse-activation}, absent in imported IR):
  * {@code y = activation(conv(x, w) + bias + residual)}, where the optional {@code residual}
  * broadcasts to the output shape without changing it (a node with a residual also has a bias) and
@@ -26,8 +30,9 @@ public record Conv(
   long group,
   Activation activation,
   double activationAlpha,
-  double activationBeta
-) implements Op {
+  double activationBeta,
+  Layout layout
+) implements Op, ChannelLayout {
   public static final OpSpec SPEC = OpSpec.of(
     "nn.conv",
     List.of("x", "w", "bias?", "residual?"),
@@ -47,7 +52,9 @@ public record Conv(
       "activationAlpha",
       0.0,
       "activationBeta",
-      0.0
+      0.0,
+      "layout",
+      Layout.NCHW
     )
   );
 
@@ -62,9 +69,49 @@ public record Conv(
     this(strides, pads, dilations, group, Activation.NONE, 0.0, 0.0);
   }
 
+  /** An NCHW convolution with an epilogue. */
+  public Conv(
+    List<Long> strides,
+    List<Long> pads,
+    List<Long> dilations,
+    long group,
+    Activation activation,
+    double activationAlpha,
+    double activationBeta
+  ) {
+    this(strides, pads, dilations, group, activation, activationAlpha, activationBeta, Layout.NCHW);
+  }
+
   /** This convolution with the activation {@code a} as its epilogue. */
   public Conv withActivation(Activation a, double alpha, double beta) {
-    return new Conv(strides, pads, dilations, group, a, alpha, beta);
+    return new Conv(strides, pads, dilations, group, a, alpha, beta, layout);
+  }
+
+  /** This convolution reading and writing activations in layout {@code l}. */
+  public Conv withLayout(Layout l) {
+    return new Conv(
+      strides,
+      pads,
+      dilations,
+      group,
+      activation,
+      activationAlpha,
+      activationBeta,
+      l
+    );
+  }
+
+  /** The input ({@code x}) and the residual follow the layout; weight and bias do not. */
+  @Override
+  public boolean carriesLayout(int index) {
+    return index == 0 || index == 3;
+  }
+
+  /** NCHW and NHWC swap into each other; a permutation of spatial axes would permute the weight. */
+  @Override
+  public Permuted permuted(List<Long> perm) {
+    Relayout r = Relayout.of(layout, perm);
+    return r == null || !r.keepsSpatialOrder() ? null : new Permuted(withLayout(r.layout()), perm);
   }
 
   /** Stride along spatial axis {@code i}. */
@@ -86,7 +133,7 @@ public record Conv(
 
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {
-    TensorType x = ctx.operand(0);
+    TensorType x = layout.toNchw(ctx.operand(0));
     TensorType w = ctx.operand(1);
     Shapes.requireFloat(x, "conv input");
     OpError.check(x.elementType() == w.elementType(), "weight type %s differs from input %s", w, x);
@@ -133,7 +180,7 @@ public record Conv(
         Windows.outputDim(in, kern, stride(i), dilation(i), padBegin(i), padEnd(i, k), false)
       );
     }
-    TensorType y = new TensorType(x.elementType(), new Shape(out));
+    TensorType y = layout.fromNchw(new TensorType(x.elementType(), new Shape(out)));
     if (ctx.operands().size() > 3) {
       Epilogue.checkAddend(y, ctx.operand(3), "residual");
     }
@@ -148,6 +195,19 @@ public record Conv(
     TensorType outType = inferTypes(
       new InferContext(operands.stream().map(dev.kiln.ir.Tensor::type).toList(), List.of())
     ).getFirst();
+    if (layout != Layout.NCHW) {
+      List<dev.kiln.ir.Tensor> nchw = new ArrayList<>(operands);
+      nchw.set(0, layout.toNchw(x));
+      if (operands.size() > 3) {
+        List<Long> shape = new ArrayList<>();
+        for (long d : outType.shape().sizes()) {
+          shape.add(d);
+        }
+        dev.kiln.ir.Tensor r = new Expand(shape).evaluate(ctx, List.of(operands.get(3))).getFirst();
+        nchw.set(3, layout.toNchw(r));
+      }
+      return List.of(layout.fromNchw(withLayout(Layout.NCHW).evaluate(ctx, nchw).getFirst()));
+    }
     long[] xs = x.shape().sizes();
     long[] ws = w.shape().sizes();
     long[] os = outType.shape().sizes();

@@ -9,12 +9,17 @@ import java.util.Map;
  * 1 at the first maximum along {@code axis}, 0 elsewhere; output shape equals the input shape.
  * ONNX {@code Hardmax} (opset 13 semantics).
  */
-public record Hardmax(long axis) implements Op {
+public record Hardmax(long axis) implements Op, AlongAxis {
   public static final OpSpec SPEC = OpSpec.of(
     "nn.hardmax",
     List.of("x"),
     List.of("y")
   ).withDefaults(Map.of("axis", -1L));
+
+  @Override
+  public Hardmax withAxis(long a) {
+    return new Hardmax(a);
+  }
 
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {

@@ -9,12 +9,17 @@ import java.util.Map;
  * {@code y = x - max - ln(sum(exp(x - max)))} along the single axis {@code axis}; output shape
  * equals the input shape. ONNX {@code LogSoftmax} (opset 13 semantics).
  */
-public record LogSoftmax(long axis) implements Op {
+public record LogSoftmax(long axis) implements Op, AlongAxis {
   public static final OpSpec SPEC = OpSpec.of(
     "nn.log_softmax",
     List.of("x"),
     List.of("y")
   ).withDefaults(Map.of("axis", -1L));
+
+  @Override
+  public LogSoftmax withAxis(long a) {
+    return new LogSoftmax(a);
+  }
 
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {

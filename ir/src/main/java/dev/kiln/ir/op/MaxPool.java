@@ -7,21 +7,34 @@ import java.util.Map;
 /**
  * Max pooling over the spatial axes of {@code x: [N, C, D1..Dk]}: each output element is the
  * maximum of a {@code kernel} window (padding never wins). Output extents follow {@link
- * Windows#outputDim}. ONNX {@code MaxPool} without the indices output.
+ * Windows#outputDim}. With {@code layout = nhwc} input and output are channels-last, {@code [N,
+ * D1..Dk, C]}. ONNX {@code MaxPool} without the indices output.
  */
 public record MaxPool(
   List<Long> kernel,
   List<Long> strides,
   List<Long> pads,
   List<Long> dilations,
-  boolean ceilMode
-) implements Op {
+  boolean ceilMode,
+  Layout layout
+) implements Op, ChannelLayout {
   public static final OpSpec SPEC = OpSpec.of(
     "nn.max_pool",
     List.of("x"),
     List.of("y")
   ).withDefaults(
-    Map.of("strides", List.of(), "pads", List.of(), "dilations", List.of(), "ceilMode", false)
+    Map.of(
+      "strides",
+      List.of(),
+      "pads",
+      List.of(),
+      "dilations",
+      List.of(),
+      "ceilMode",
+      false,
+      "layout",
+      Layout.NCHW
+    )
   );
 
   public MaxPool {
@@ -31,15 +44,49 @@ public record MaxPool(
     dilations = Windows.unlessAll(dilations, 1);
   }
 
+  /** An NCHW max pooling. */
+  public MaxPool(
+    List<Long> kernel,
+    List<Long> strides,
+    List<Long> pads,
+    List<Long> dilations,
+    boolean ceilMode
+  ) {
+    this(kernel, strides, pads, dilations, ceilMode, Layout.NCHW);
+  }
+
+  /** NCHW and NHWC swap into each other; permuted spatial axes permute the window attributes. */
+  @Override
+  public Permuted permuted(List<Long> perm) {
+    Relayout r = Relayout.of(layout, perm);
+    if (r == null) {
+      return null;
+    }
+    return new Permuted(
+      new MaxPool(
+        r.spatial(kernel),
+        r.spatial(strides),
+        r.pads(pads),
+        r.spatial(dilations),
+        ceilMode,
+        r.layout()
+      ),
+      perm
+    );
+  }
+
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {
-    return List.of(Pooling.infer(ctx.operand(0), kernel, strides, pads, dilations, ceilMode));
+    TensorType x = layout.toNchw(ctx.operand(0));
+    return List.of(layout.fromNchw(Pooling.infer(x, kernel, strides, pads, dilations, ceilMode)));
   }
 
   @Override
   public List<dev.kiln.ir.Tensor> evaluate(EvalContext ctx, List<dev.kiln.ir.Tensor> operands) {
-    dev.kiln.ir.Tensor x = operands.getFirst();
-    TensorType out = inferTypes(new InferContext(List.of(x.type()), List.of())).getFirst();
-    return List.of(Pooling.evaluate(x, out, kernel, strides, pads, dilations, Pooling.Kind.MAX));
+    dev.kiln.ir.Tensor x = layout.toNchw(operands.getFirst());
+    TensorType out = Pooling.infer(x.type(), kernel, strides, pads, dilations, ceilMode);
+    return List.of(
+      layout.fromNchw(Pooling.evaluate(x, out, kernel, strides, pads, dilations, Pooling.Kind.MAX))
+    );
   }
 }

@@ -13,7 +13,7 @@ import java.util.List;
  * otherwise disappear. Floats accumulate in double, integers exactly.
  */
 public sealed interface ReduceOp
-  extends Op
+  extends Op, LayoutAware
   permits ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd {
   List<Long> axes();
 
@@ -33,6 +33,56 @@ public sealed interface ReduceOp
 
   default long finishInt(long acc, long count) {
     return acc;
+  }
+
+  /** The same reduction over {@code axes}. */
+  default ReduceOp withAxes(List<Long> axes) {
+    return switch (this) {
+      case ReduceSum r -> new ReduceSum(axes, r.keepdims());
+      case ReduceMean r -> new ReduceMean(axes, r.keepdims());
+      case ReduceMax r -> new ReduceMax(axes, r.keepdims());
+      case ReduceMin r -> new ReduceMin(axes, r.keepdims());
+      case ReduceProd r -> new ReduceProd(axes, r.keepdims());
+    };
+  }
+
+  @Override
+  default Kind layoutKind() {
+    return Kind.SENSITIVE;
+  }
+
+  /**
+   * On a permuted operand the reduction runs over the axes the permutation moved {@code axes} to;
+   * without {@code keepdims} the kept axes come out in the operand's order, so the result
+   * permutation is {@code perm} restricted to the kept axes.
+   */
+  @Override
+  default Permuted permuted(List<Long> perm) {
+    int rank = perm.size();
+    boolean[] r = reduced(rank);
+    List<Long> axes = new ArrayList<>();
+    for (long a : axes()) {
+      axes.add(LayoutAware.permuteAxis(a, perm));
+    }
+    if (keepdims()) {
+      return new Permuted(withAxes(axes), perm);
+    }
+    boolean[] keptInX = new boolean[rank];
+    for (int i = 0; i < rank; i++) {
+      keptInX[perm.get(i).intValue()] = !r[i];
+    }
+    List<Long> result = new ArrayList<>();
+    for (int i = 0; i < rank; i++) {
+      if (!r[i]) {
+        int p = perm.get(i).intValue();
+        long position = 0;
+        for (int j = 0; j < p; j++) {
+          position += keptInX[j] ? 1 : 0;
+        }
+        result.add(position);
+      }
+    }
+    return new Permuted(withAxes(axes), result);
   }
 
   private boolean[] reduced(int rank) {

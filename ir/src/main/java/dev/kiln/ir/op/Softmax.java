@@ -9,12 +9,17 @@ import java.util.Map;
  * equals the input shape. ONNX {@code Softmax} from opset 13 (earlier opsets' flatten-to-2-D
  * semantics are rewritten by the frontend).
  */
-public record Softmax(long axis) implements Op {
+public record Softmax(long axis) implements Op, AlongAxis {
   public static final OpSpec SPEC = OpSpec.of(
     "nn.softmax",
     List.of("x"),
     List.of("y")
   ).withDefaults(Map.of("axis", -1L));
+
+  @Override
+  public Softmax withAxis(long a) {
+    return new Softmax(a);
+  }
 
   @Override
   public List<TensorType> inferTypes(InferContext ctx) {

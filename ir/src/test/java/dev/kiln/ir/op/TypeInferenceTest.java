@@ -174,6 +174,35 @@ class TypeInferenceTest {
       ok(new GlobalAveragePool(), "Nx3x1x1xf32", "Nx3x7x7xf32"),
       ok(new GlobalAveragePool(), "1x8x1xf64", "1x8x5xf64"),
       ok(new GlobalAveragePool(), "?x?x1x1x1xf32", "?x?x2x?x4xf32"),
+      // channels-last forms: the same formulas with the channel axis last, weights unchanged
+      ok(
+        new Conv(longs(2, 2), longs(1, 1, 1, 1), NONE, 1).withLayout(Layout.NHWC),
+        "1x4x4x4xf32",
+        "1x8x8x3xf32",
+        "4x3x3x3xf32",
+        "4xf32"
+      ),
+      ok(conv().withLayout(Layout.NHWC), "Nx?x6x8xf32", "Nx?x8x3xf32", "8x3x3x3xf32"),
+      ok(
+        new MaxPool(longs(2, 2), longs(2, 2), longs(0, 0, 1, 1), NONE, true, Layout.NHWC),
+        "1x3x3x5xf32",
+        "1x6x6x5xf32"
+      ),
+      ok(
+        new AveragePool(longs(3), longs(2), NONE, NONE, false, true, Layout.NHWC),
+        "2x4x7xf32",
+        "2x9x7xf32"
+      ),
+      ok(new GlobalAveragePool(Layout.NHWC), "Nx1x1x3xf32", "Nx7x7x3xf32"),
+      ok(
+        new BatchNorm(1e-5, Layout.NHWC),
+        "Nx4x4x3xf32",
+        "Nx4x4x3xf32",
+        "3xf32",
+        "3xf32",
+        "3xf32",
+        "3xf32"
+      ),
       // reshape
       ok(new Reshape(longs(6, 4)), "6x4xf32", "2x3x4xf32"),
       ok(new Reshape(longs(-1, 4)), "6x4xf32", "2x3x4xf32"),
@@ -327,6 +356,21 @@ class TypeInferenceTest {
         "group must be positive, got 0",
         "1x3x8x8xf32",
         "4x3x3x3xf32"
+      ),
+      err(
+        conv().withLayout(Layout.NHWC),
+        "input channels (8) must equal weight in-channels (3) * group (1)",
+        "1x3x3x8xf32",
+        "4x3x1x1xf32"
+      ),
+      err(
+        new BatchNorm(1e-5, Layout.NHWC),
+        "scale length (3) must equal channels (2)",
+        "1x3x3x2xf32",
+        "3xf32",
+        "2xf32",
+        "2xf32",
+        "2xf32"
       ),
       // batch norm
       err(

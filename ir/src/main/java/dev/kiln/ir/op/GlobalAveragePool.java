@@ -41,4 +41,9 @@ public record GlobalAveragePool() implements Op {
     }
     return List.of(b.build());
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    WindowLowering.globalAveragePool(ctx);
+  }
 }

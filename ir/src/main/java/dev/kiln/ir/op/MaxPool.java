@@ -42,4 +42,9 @@ public record MaxPool(
     TensorType out = inferTypes(new InferContext(List.of(x.type()), List.of())).getFirst();
     return List.of(Pooling.evaluate(x, out, kernel, strides, pads, dilations, Pooling.Kind.MAX));
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    WindowLowering.pool(ctx, kernel, strides, pads, dilations, Pooling.Kind.MAX);
+  }
 }

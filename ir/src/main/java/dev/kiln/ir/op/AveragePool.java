@@ -104,4 +104,16 @@ public record AveragePool(
       )
     );
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    WindowLowering.pool(
+      ctx,
+      kernel,
+      strides,
+      pads,
+      dilations,
+      countIncludePad ? Pooling.Kind.AVERAGE_INCLUDE_PAD : Pooling.Kind.AVERAGE
+    );
+  }
 }

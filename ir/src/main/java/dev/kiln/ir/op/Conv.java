@@ -271,4 +271,9 @@ public record Conv(
     }
     return List.of(b.build());
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    WindowLowering.conv(ctx, this);
+  }
 }

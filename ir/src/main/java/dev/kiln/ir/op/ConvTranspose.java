@@ -204,4 +204,9 @@ public record ConvTranspose(
     }
     return List.of(Tensor.ofDoubles(outType, y));
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    WindowLowering.convTranspose(ctx, this);
+  }
 }

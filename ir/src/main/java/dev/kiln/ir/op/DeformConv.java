@@ -4,6 +4,10 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -227,5 +231,84 @@ public record DeformConv(
       }
     }
     return acc;
+  }
+
+  /**
+   * One accumulator per output element; each tap samples its input channel at the offset position
+   * from the four neighbouring elements, each read under a bounds check.
+   */
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] xs = ctx.operandDims(0);
+    long[] ws = ctx.operandDims(1);
+    long[] os = ctx.resultDims(0);
+    Scalar t = ctx.resultScalar(0);
+    long kh = ws[2];
+    long kw = ws[3];
+    long taps = kh * kw;
+    long cg = xs[1] / group;
+    long mg = ws[0] / group;
+    long cPerOffset = xs[1] / offsetGroup;
+    long[] st = WindowLoops.orOnes(strides, 2);
+    long[] dl = WindowLoops.orOnes(dilations, 2);
+    long[] pb = WindowLoops.padBegins(pads, 2);
+    boolean mask = ctx.numOperands() > 4;
+    WindowLowering.nest(ctx, "n", new long[] { os[0], group, mg, os[2], os[3] }, idx -> {
+      Expr b = idx.get(0);
+      Expr oc = Ex.add(Ex.mul(idx.get(1), Ex.i64(mg)), idx.get(2));
+      Expr py = idx.get(3);
+      Expr px = idx.get(4);
+      Expr.Var acc = ctx.let("acc", ctx.load(3, List.of(oc)));
+      WindowLowering.nest(ctx, "k", new long[] { cg, kh, kw }, k -> {
+        Expr ic = k.get(0);
+        Expr ch = Ex.add(Ex.mul(idx.get(1), Ex.i64(cg)), ic);
+        Expr tap = Ex.add(
+          Ex.mul(Ex.div(ch, Ex.i64(cPerOffset)), Ex.i64(taps)),
+          Ex.add(Ex.mul(k.get(1), Ex.i64(kw)), k.get(2))
+        );
+        Expr offY = ctx.load(2, List.of(b, Ex.mul(tap, Ex.i64(2)), py, px));
+        Expr offX = ctx.load(2, List.of(b, Ex.add(Ex.mul(tap, Ex.i64(2)), Ex.i64(1)), py, px));
+        Expr.Var yy = ctx.let("yy", Ex.add(position(t, py, k.get(1), st[0], pb[0], dl[0]), offY));
+        Expr.Var xx = ctx.let("xx", Ex.add(position(t, px, k.get(2), st[1], pb[1], dl[1]), offX));
+        Expr.Var y0 = ctx.let("y0", Ex.floor(yy));
+        Expr.Var x0 = ctx.let("x0", Ex.floor(xx));
+        Expr fy = Ex.sub(yy, y0);
+        Expr fx = Ex.sub(xx, x0);
+        Expr.Var r0 = ctx.let("r", Ex.cast(Scalar.I64, y0));
+        Expr.Var q0 = ctx.let("q", Ex.cast(Scalar.I64, x0));
+        Expr.Var v = ctx.let("v", Ex.c(t, 0));
+        for (int dy = 0; dy < 2; dy++) {
+          for (int dx = 0; dx < 2; dx++) {
+            Expr r = Ex.add(r0, Ex.i64(dy));
+            Expr q = Ex.add(q0, Ex.i64(dx));
+            Expr weight = Ex.mul(
+              dy == 0 ? Ex.sub(Ex.one(fy), fy) : fy,
+              dx == 0 ? Ex.sub(Ex.one(fx), fx) : fx
+            );
+            Expr inside = Ex.and(
+              Ex.and(Ex.ge(r, Ex.i64(0)), Ex.lt(r, Ex.i64(xs[2]))),
+              Ex.and(Ex.ge(q, Ex.i64(0)), Ex.lt(q, Ex.i64(xs[3])))
+            );
+            ctx.ifThen(
+              inside,
+              () -> ctx.assign(v, Ex.add(v, Ex.mul(weight, ctx.load(0, List.of(b, ch, r, q))))),
+              null
+            );
+          }
+        }
+        Expr sample = mask ? Ex.mul(v, ctx.load(4, List.of(b, tap, py, px))) : v;
+        Expr wv = ctx.load(1, List.of(oc, ic, k.get(1), k.get(2)));
+        ctx.assign(acc, Ex.add(acc, Ex.mul(wv, sample)));
+      });
+      ctx.store(0, List.of(b, oc, py, px), acc);
+    });
+  }
+
+  /** {@code out * stride - pad + k * dilation} as a float of type {@code t}. */
+  private static Expr position(Scalar t, Expr out, Expr k, long stride, long pad, long dilation) {
+    return Ex.cast(
+      t,
+      Ex.add(Ex.sub(Ex.mul(out, Ex.i64(stride)), Ex.i64(pad)), Ex.mul(k, Ex.i64(dilation)))
+    );
   }
 }

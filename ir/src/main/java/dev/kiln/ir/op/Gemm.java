@@ -130,4 +130,9 @@ public record Gemm(
     }
     return List.of(out.build());
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    MatMulLowering.gemm(ctx, this);
+  }
 }

@@ -60,4 +60,9 @@ public record GlobalAveragePool(Layout layout) implements Op, ChannelLayout {
     }
     return List.of(layout.fromNchw(b.build()));
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    WindowLowering.globalAveragePool(ctx);
+  }
 }

@@ -150,4 +150,9 @@ public record MatMul(
     }
     return List.of(out.build());
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    MatMulLowering.matmul(ctx, this);
+  }
 }

@@ -89,4 +89,9 @@ public record MaxPool(
       layout.fromNchw(Pooling.evaluate(x, out, kernel, strides, pads, dilations, Pooling.Kind.MAX))
     );
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    WindowLowering.pool(ctx, kernel, strides, pads, dilations, Pooling.Kind.MAX);
+  }
 }

@@ -109,4 +109,9 @@ public record MaxPoolIndices(
     }
     return List.of(Tensor.ofLongs(outType, result));
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    WindowLowering.maxPoolIndices(ctx, this);
+  }
 }

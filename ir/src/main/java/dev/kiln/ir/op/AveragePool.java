@@ -107,6 +107,7 @@ public record AveragePool(
 
   @Override
   public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    Layout.requireNchwForLowering(layout);
     WindowLowering.pool(
       ctx,
       kernel,

@@ -274,6 +274,7 @@ public record Conv(
 
   @Override
   public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    Layout.requireNchwForLowering(layout);
     WindowLowering.conv(ctx, this);
   }
 }

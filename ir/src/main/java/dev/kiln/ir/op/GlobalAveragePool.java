@@ -63,6 +63,7 @@ public record GlobalAveragePool(Layout layout) implements Op, ChannelLayout {
 
   @Override
   public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    Layout.requireNchwForLowering(layout);
     WindowLowering.globalAveragePool(ctx);
   }
 }

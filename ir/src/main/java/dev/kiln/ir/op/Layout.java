@@ -93,6 +93,16 @@ public enum Layout {
     return new Shape(out);
   }
 
+  /**
+   * Lowerings compute channel-first tensors only; an NHWC node (from {@code convert-layout}) is
+   * refused as not supported.
+   */
+  static void requireNchwForLowering(Layout layout) {
+    if (layout != NCHW) {
+      throw new UnsupportedOperationException("the " + layout + " layout is not supported");
+    }
+  }
+
   private static Tensor transpose(Tensor t, List<Long> perm) {
     return new Transpose(perm).evaluate(null, List.of(t)).getFirst();
   }

@@ -92,6 +92,7 @@ public record MaxPool(
 
   @Override
   public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    Layout.requireNchwForLowering(layout);
     WindowLowering.pool(ctx, kernel, strides, pads, dilations, Pooling.Kind.MAX);
   }
 }

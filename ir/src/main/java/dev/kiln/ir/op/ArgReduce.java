@@ -5,6 +5,9 @@ import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,6 +24,26 @@ public sealed interface ArgReduce extends Op permits ArgMax, ArgMin {
 
   /** True when {@code x} should replace the current best {@code best}. */
   boolean better(double x, double best);
+
+  /** {@link #better} in Loop IR, on elements of the input's compute type. */
+  Expr lowerBetter(Expr x, Expr best);
+
+  /** Per line along the axis, a scan that keeps the best element and its position. */
+  @Override
+  default void lower(LowerContext ctx) {
+    long[] in = ctx.operandDims(0);
+    int a = Shapes.axis(axis(), in.length);
+    long n = in[a];
+    if (n == 0 && Strides.product(in, 0, a) * Strides.product(in, a + 1, in.length) > 0) {
+      throw new UnsupportedOperationException(
+        "an arg-reduction over an empty axis is not supported"
+      );
+    }
+    AxisLowering.lines(ctx, in, a, idx -> {
+      Expr.Var pos = AxisLowering.bestIndex(ctx, idx, a, n, selectLastIndex(), this::lowerBetter);
+      ctx.store(0, keepdims() ? idx : AxisLowering.without(idx, a), pos);
+    });
+  }
 
   @Override
   default List<TensorType> inferTypes(InferContext ctx) {

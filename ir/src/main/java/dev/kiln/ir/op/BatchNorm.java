@@ -2,6 +2,10 @@ package dev.kiln.ir.op;
 
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.List;
 import java.util.Map;
 
@@ -79,5 +83,33 @@ public record BatchNorm(double epsilon, Layout layout) implements Op, ChannelLay
       b.setDouble(i, v);
     }
     return List.of(b.build());
+  }
+
+  /**
+   * Loops over batch and channel with the channel's parameters and {@code sqrt(var + epsilon)} in
+   * variables, then over the remaining axes.
+   */
+  @Override
+  public void lower(LowerContext ctx) {
+    Layout.requireNchwForLowering(layout);
+    long[] dims = ctx.operandDims(0);
+    long[] rest = java.util.Arrays.copyOfRange(dims, 2, dims.length);
+    Scalar t = ctx.resultScalar(0);
+    ctx.loop("n", dims[0], n ->
+      ctx.loop("c", dims[1], c -> {
+        List<Expr> at = List.of(c);
+        Expr.Var scale = ctx.let("scale", Ex.cast(t, ctx.load(1, at)));
+        Expr.Var bias = ctx.let("bias", Ex.cast(t, ctx.load(2, at)));
+        Expr.Var mean = ctx.let("mean", Ex.cast(t, ctx.load(3, at)));
+        Expr variance = Ex.cast(t, ctx.load(4, at));
+        Expr.Var std = ctx.let("std", Ex.sqrt(Ex.add(variance, Ex.c(t, epsilon))));
+        ctx.forEach(rest, r -> {
+          List<Expr> idx = new java.util.ArrayList<>(List.of(n, c));
+          idx.addAll(r);
+          Expr y = Ex.add(Ex.mul(Ex.div(Ex.sub(ctx.load(0, idx), mean), std), scale), bias);
+          ctx.store(0, idx, y);
+        });
+      })
+    );
   }
 }

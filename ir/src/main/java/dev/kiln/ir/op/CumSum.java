@@ -1,5 +1,8 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+
 /**
  * Running sum along {@code axis}; see {@link Cumulative}. ONNX {@code CumSum} with a constant axis
  * input.
@@ -20,5 +23,10 @@ public record CumSum(long axis, boolean exclusive, boolean reverse) implements C
   @Override
   public long combineInt(long acc, long x) {
     return acc + x;
+  }
+
+  @Override
+  public Expr lowerCombine(Expr acc, Expr x) {
+    return Ex.add(acc, x);
   }
 }

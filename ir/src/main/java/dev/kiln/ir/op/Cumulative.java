@@ -2,6 +2,10 @@ package dev.kiln.ir.op;
 
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.List;
 import java.util.Map;
 
@@ -23,6 +27,33 @@ public sealed interface Cumulative extends Op permits CumSum, CumProd {
   double combine(double acc, double x);
 
   long combineInt(long acc, long x);
+
+  /** {@link #combine} in Loop IR, on accumulators ({@code F64} for floats, {@code I64} else). */
+  Expr lowerCombine(Expr acc, Expr x);
+
+  /** Per line along the axis, one loop in run order carrying the accumulator. */
+  @Override
+  default void lower(LowerContext ctx) {
+    long[] dims = ctx.operandDims(0);
+    int a = Shapes.axis(axis(), dims.length);
+    long n = dims[a];
+    Scalar acc = AxisLowering.accumulator(ctx.operandScalar(0));
+    Scalar out = ctx.resultScalar(0);
+    AxisLowering.lines(ctx, dims, a, idx -> {
+      Expr.Var run = ctx.let("acc", Ex.c(acc, identity()));
+      AxisLowering.along(ctx, 0, n, step -> {
+        List<Expr> at = AxisLowering.at(idx, a, reverse() ? Ex.sub(Ex.i64(n - 1), step) : step);
+        Expr x = Ex.cast(acc, ctx.load(0, at));
+        if (exclusive()) {
+          ctx.store(0, at, Ex.cast(out, run));
+          ctx.assign(run, lowerCombine(run, x));
+        } else {
+          ctx.assign(run, lowerCombine(run, x));
+          ctx.store(0, at, Ex.cast(out, run));
+        }
+      });
+    });
+  }
 
   @Override
   default List<TensorType> inferTypes(InferContext ctx) {

@@ -4,6 +4,11 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
+import dev.kiln.ir.loop.UnaryOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -110,5 +115,65 @@ public record Dft(long axis, boolean inverse, boolean onesided, long length) imp
       }
     }
     return List.of(Tensor.ofDoubles(outType, y));
+  }
+
+  /**
+   * The direct O(n^2) sum of {@link #evaluate} per output bin, in F64, each twiddle factor
+   * computed from the phase {@code (k * t) mod n} by {@code cos} and {@code sin}.
+   */
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] xs = ctx.operandDims(0);
+    long[] os = ctx.resultDims(0);
+    int r = xs.length;
+    int a = (int) axis;
+    long in = xs[a];
+    long bins = os[a];
+    long n = inverse && onesided ? bins : length != -1 ? length : in;
+    boolean complex = xs[r - 1] == 2;
+    boolean half = inverse && onesided;
+    long samples = half ? Math.min(in, n / 2 + 1) : Math.min(in, n);
+    Scalar f64 = Scalar.F64;
+    Scalar out = ctx.resultScalar(0);
+    long[] lines = os.clone();
+    lines[a] = 1;
+    lines[r - 1] = 1;
+    ctx.forEach(lines, idx ->
+      AxisLowering.along(ctx, 0, bins, k -> {
+        Expr.Var re = ctx.let("re", Ex.c(f64, 0));
+        Expr.Var im = ctx.let("im", Ex.c(f64, 0));
+        AxisLowering.along(ctx, 0, samples, t -> {
+          List<Expr> at = AxisLowering.at(idx, a, t);
+          Expr xr = Ex.cast(f64, ctx.load(0, at));
+          Expr xi = complex
+            ? Ex.cast(f64, ctx.load(0, AxisLowering.at(at, r - 1, Ex.i64(1))))
+            : null;
+          Expr phase = Ex.cast(f64, Ex.rem(Ex.mul(k, t), Ex.i64(n)));
+          Expr.Var angle = ctx.let(
+            "angle",
+            Ex.div(Ex.mul(Ex.c(f64, 2 * Math.PI), phase), Ex.c(f64, n))
+          );
+          Expr.Var cos = ctx.let("cos", Ex.un(UnaryOp.COS, angle));
+          Expr sine = Ex.un(UnaryOp.SIN, angle);
+          Expr.Var sin = ctx.let("sin", inverse ? sine : Ex.neg(sine));
+          Expr real = Ex.mul(xr, cos);
+          Expr full = complex ? Ex.sub(real, Ex.mul(xi, sin)) : real;
+          if (half) {
+            Expr self = Ex.or(Ex.eq(t, Ex.i64(0)), Ex.eq(Ex.mul(t, Ex.i64(2)), Ex.i64(n)));
+            ctx.assign(re, Ex.add(re, Ex.select(self, real, Ex.mul(Ex.c(f64, 2), full))));
+          } else {
+            ctx.assign(re, Ex.add(re, full));
+            Expr imag = Ex.mul(xr, sin);
+            ctx.assign(im, Ex.add(im, complex ? Ex.add(imag, Ex.mul(xi, cos)) : imag));
+          }
+        });
+        Expr scale = Ex.c(f64, inverse ? 1.0 / n : 1);
+        List<Expr> y = AxisLowering.at(idx, a, k);
+        ctx.store(0, y, Ex.cast(out, Ex.mul(re, scale)));
+        if (os[r - 1] == 2) {
+          ctx.store(0, AxisLowering.at(y, r - 1, Ex.i64(1)), Ex.cast(out, Ex.mul(im, scale)));
+        }
+      })
+    );
   }
 }

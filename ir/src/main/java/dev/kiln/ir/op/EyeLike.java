@@ -3,6 +3,10 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.List;
 import java.util.Map;
 
@@ -38,5 +42,14 @@ public record EyeLike(long k, ElementType dtype) implements Op {
       }
     }
     return List.of(b.build());
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    Scalar t = ctx.resultScalar(0);
+    ctx.forEach(ctx.resultDims(0), idx -> {
+      Expr diagonal = Ex.eq(Ex.sub(idx.get(1), idx.get(0)), Ex.i64(k));
+      ctx.store(0, idx, Ex.select(diagonal, Ex.c(t, 1), Ex.c(t, 0)));
+    });
   }
 }

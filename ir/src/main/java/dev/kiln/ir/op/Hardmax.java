@@ -2,6 +2,10 @@ package dev.kiln.ir.op;
 
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.List;
 import java.util.Map;
 
@@ -44,5 +48,23 @@ public record Hardmax(long axis) implements Op, AlongAxis {
         }
       })
     );
+  }
+
+  /** Per line, the position of the first maximum, then a pass writing 1 there and 0 elsewhere. */
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] dims = ctx.operandDims(0);
+    int a = Shapes.axis(axis, dims.length);
+    long n = dims[a];
+    if (n == 0) {
+      return;
+    }
+    Scalar t = ctx.resultScalar(0);
+    AxisLowering.lines(ctx, dims, a, idx -> {
+      Expr.Var pos = AxisLowering.bestIndex(ctx, idx, a, n, false, Ex::gt);
+      AxisLowering.along(ctx, 0, n, k ->
+        ctx.store(0, AxisLowering.at(idx, a, k), Ex.select(Ex.eq(k, pos), Ex.c(t, 1), Ex.c(t, 0)))
+      );
+    });
   }
 }

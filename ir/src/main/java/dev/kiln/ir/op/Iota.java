@@ -3,6 +3,8 @@ package dev.kiln.ir.op;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 
 /**
@@ -34,5 +36,12 @@ public record Iota(long count, ElementType dtype) implements Op {
       b.setLong(i, i);
     }
     return List.of(b.build());
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    ctx.forEach(ctx.resultDims(0), idx ->
+      ctx.store(0, idx, Ex.cast(ctx.resultScalar(0), idx.getFirst()))
+    );
   }
 }

@@ -2,6 +2,7 @@ package dev.kiln.ir.op;
 
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 import java.util.Map;
 
@@ -32,5 +33,11 @@ public record LogSoftmax(long axis) implements Op, AlongAxis {
   @Override
   public List<Tensor> evaluate(EvalContext ctx, List<Tensor> operands) {
     return List.of(AxisWise.map(operands.getFirst(), axis, v -> AxisWise.softmax(v, true)));
+  }
+
+  /** {@link AxisLowering#softmax}: max, sum of exponentials in F64, then one pass to write. */
+  @Override
+  public void lower(LowerContext ctx) {
+    AxisLowering.softmax(ctx, axis, true);
   }
 }

@@ -4,6 +4,10 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,5 +80,20 @@ public record OneHot(long axis, long depth) implements Op {
       Broadcast.increment(idx, so);
     }
     return List.of(b.build());
+  }
+
+  /** Per output element: the index read as i64, wrapped once when negative, compared to its position. */
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] dims = ctx.resultDims(0);
+    int a = Shapes.axis(axis, dims.length);
+    Expr.Var off = ctx.let("off", ctx.loadLinear(1, Ex.i64(0)));
+    Expr.Var on = ctx.let("on", ctx.loadLinear(1, Ex.i64(1)));
+    ctx.forEach(dims, idx -> {
+      Expr v = Ex.cast(Scalar.I64, ctx.load(0, AxisLowering.without(idx, a)));
+      Expr.Var c = ctx.let("c", v);
+      Expr wrapped = Ex.select(Ex.lt(c, Ex.i64(0)), Ex.add(c, Ex.i64(depth)), c);
+      ctx.store(0, idx, Ex.select(Ex.eq(wrapped, idx.get(a)), on, off));
+    });
   }
 }

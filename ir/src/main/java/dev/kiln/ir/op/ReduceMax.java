@@ -1,5 +1,7 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
 import java.util.List;
 
 /** Maximum over {@code axes}; see {@link ReduceOp} for the shape rule. ONNX {@code ReduceMax}. */
@@ -23,5 +25,10 @@ public record ReduceMax(List<Long> axes, boolean keepdims) implements ReduceOp {
   @Override
   public long combineInt(long acc, long x) {
     return Math.max(acc, x);
+  }
+
+  @Override
+  public Expr lowerCombine(Expr acc, Expr x) {
+    return Ex.max(acc, x);
   }
 }

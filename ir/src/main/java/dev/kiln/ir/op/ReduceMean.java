@@ -1,5 +1,7 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
 import java.util.List;
 
 /** Mean over {@code axes}; see {@link ReduceOp} for the shape rule. ONNX {@code ReduceMean}. */
@@ -33,5 +35,15 @@ public record ReduceMean(List<Long> axes, boolean keepdims) implements ReduceOp 
   @Override
   public long finishInt(long acc, long count) {
     return count == 0 ? 0 : acc / count;
+  }
+
+  @Override
+  public Expr lowerCombine(Expr acc, Expr x) {
+    return Ex.add(acc, x);
+  }
+
+  @Override
+  public Expr lowerFinish(Expr acc, long count) {
+    return Ex.div(acc, Ex.ci(acc.type(), count));
   }
 }

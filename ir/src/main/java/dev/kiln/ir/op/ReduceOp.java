@@ -4,6 +4,10 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -83,6 +87,46 @@ public sealed interface ReduceOp
       }
     }
     return new Permuted(withAxes(axes), result);
+  }
+
+  /** {@link #combine} in Loop IR, on accumulators ({@code F64} for floats, {@code I64} else). */
+  Expr lowerCombine(Expr acc, Expr x);
+
+  /** {@link #finish} in Loop IR, on an accumulator. */
+  default Expr lowerFinish(Expr acc, long count) {
+    return acc;
+  }
+
+  /**
+   * One loop nest over the kept axes; inside, a nest over the reduced axes folds the elements
+   * into an accumulator that starts at {@link #identity()}.
+   */
+  @Override
+  default void lower(LowerContext ctx) {
+    long[] in = ctx.operandDims(0);
+    boolean[] r = reduced(in.length);
+    long[] kept = new long[in.length];
+    long[] inner = new long[in.length];
+    long count = 1;
+    for (int i = 0; i < in.length; i++) {
+      kept[i] = r[i] ? 1 : in[i];
+      inner[i] = r[i] ? in[i] : 1;
+      count *= inner[i];
+    }
+    Scalar acc = AxisLowering.accumulator(ctx.operandScalar(0));
+    long reducedCount = count;
+    ctx.forEach(kept, out -> {
+      Expr.Var a = ctx.let("acc", Ex.c(acc, identity()));
+      ctx.forEach(inner, red -> {
+        List<Expr> idx = new ArrayList<>();
+        for (int i = 0; i < in.length; i++) {
+          idx.add(r[i] ? red.get(i) : out.get(i));
+        }
+        ctx.assign(a, lowerCombine(a, Ex.cast(acc, ctx.load(0, idx))));
+      });
+      Expr y = Ex.cast(ctx.resultScalar(0), lowerFinish(a, reducedCount));
+      ctx.store(0, keepdims() ? out : AxisLowering.without(out, r), y);
+    });
   }
 
   private boolean[] reduced(int rank) {

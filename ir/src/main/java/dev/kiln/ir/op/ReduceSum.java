@@ -1,5 +1,7 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
 import java.util.List;
 
 /** Sum over {@code axes}; see {@link ReduceOp} for the shape rule. ONNX {@code ReduceSum}. */
@@ -23,5 +25,10 @@ public record ReduceSum(List<Long> axes, boolean keepdims) implements ReduceOp {
   @Override
   public long combineInt(long acc, long x) {
     return acc + x;
+  }
+
+  @Override
+  public Expr lowerCombine(Expr acc, Expr x) {
+    return Ex.add(acc, x);
   }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.ir.op;
 
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 import java.util.Map;
 
@@ -33,5 +34,11 @@ public record Softmax(long axis) implements Op, AlongAxis {
   @Override
   public List<dev.kiln.ir.Tensor> evaluate(EvalContext ctx, List<dev.kiln.ir.Tensor> operands) {
     return List.of(AxisWise.map(operands.getFirst(), axis, v -> AxisWise.softmax(v, false)));
+  }
+
+  /** {@link AxisLowering#softmax}: max, sum of exponentials in F64, then one pass to write. */
+  @Override
+  public void lower(LowerContext ctx) {
+    AxisLowering.softmax(ctx, axis, false);
   }
 }

@@ -5,6 +5,12 @@ import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
+import dev.kiln.ir.loop.Stmt;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -152,5 +158,98 @@ public record TfIdfVectorizer(
       }
     }
     return List.of(b.build());
+  }
+
+  /** The most pool n-grams {@link #lower} compares against (each is a test in the loop body). */
+  static final int MAX_LOWERED_GRAMS = 1024;
+
+  /**
+   * Per row: n-gram counts in an I64 scratch buffer, one loop per n-gram length and skip whose body
+   * compares the window with every pool n-gram of that length, then the row combined in F64 in
+   * pool order as {@link #evaluate} does.
+   */
+  @Override
+  public void lower(LowerContext ctx) {
+    Map<List<Long>, Integer> index = poolIndex();
+    if (index.size() > MAX_LOWERED_GRAMS) {
+      throw new UnsupportedOperationException(
+        "a pool of more than " + MAX_LOWERED_GRAMS + " n-grams is not supported"
+      );
+    }
+    long[] xs = ctx.operandDims(0);
+    boolean batched = xs.length == 2;
+    long cols = xs[xs.length - 1];
+    long[] ys = ctx.resultDims(0);
+    long width = ys[ys.length - 1];
+    int grams = ngramIndexes.size();
+    Buffer counts = ctx.scratch(Scalar.I64, grams);
+    Buffer row = ctx.scratch(Scalar.F64, Math.max(1, width));
+    ctx.loop("r", batched ? xs[0] : 1, r -> {
+      ctx.loop("g", grams, g -> ctx.emit(new Stmt.Store(counts, g, Ex.i64(0))));
+      for (int n = (int) minGram; n <= maxGram; n++) {
+        int len = n;
+        List<Map.Entry<List<Long>, Integer>> pooled = index
+          .entrySet()
+          .stream()
+          .filter(e -> e.getKey().size() == len)
+          .sorted(Map.Entry.comparingByValue())
+          .toList();
+        for (long skip = 0; skip <= (n == 1 ? 0 : maxSkip) && !pooled.isEmpty(); skip++) {
+          long stride = skip + 1;
+          long positions = cols - (n - 1) * stride;
+          if (positions > 0) {
+            ctx.loop("i", positions, i -> countWindow(ctx, batched, r, i, stride, pooled, counts));
+          }
+        }
+      }
+      ctx.loop("c", width, c -> ctx.emit(new Stmt.Store(row, c, Ex.c(Scalar.F64, 0))));
+      for (int k = 0; k < grams; k++) {
+        Expr count = new Expr.Load(counts, Ex.i64(k));
+        Expr w = Ex.c(Scalar.F64, weights.isEmpty() ? 1 : weights.get(k));
+        Expr value = switch (mode) {
+          case "TF" -> Ex.cast(Scalar.F64, count);
+          case "IDF" -> Ex.select(Ex.gt(count, Ex.i64(0)), w, Ex.c(Scalar.F64, 0));
+          default -> Ex.mul(Ex.cast(Scalar.F64, count), w);
+        };
+        Expr at = Ex.i64(ngramIndexes.get(k));
+        ctx.emit(new Stmt.Store(row, at, Ex.add(new Expr.Load(row, at), value)));
+      }
+      ctx.loop("c", width, c -> {
+        Expr y = Ex.cast(ctx.resultScalar(0), new Expr.Load(row, c));
+        ctx.store(0, batched ? List.of(r, c) : List.of(c), y);
+      });
+    });
+  }
+
+  /** Counts the window of {@code pooled}'s length at position {@code i} of row {@code r}. */
+  private static void countWindow(
+    LowerContext ctx,
+    boolean batched,
+    Expr r,
+    Expr i,
+    long stride,
+    List<Map.Entry<List<Long>, Integer>> pooled,
+    Buffer counts
+  ) {
+    int n = pooled.getFirst().getKey().size();
+    List<Expr> items = new ArrayList<>();
+    for (int j = 0; j < n; j++) {
+      Expr pos = Ex.add(i, Ex.i64(j * stride));
+      Expr x = ctx.load(0, batched ? List.of(r, pos) : List.of(pos));
+      items.add(ctx.let("x", Ex.cast(Scalar.I64, x)));
+    }
+    for (Map.Entry<List<Long>, Integer> gram : pooled) {
+      Expr match = Ex.bool(true);
+      for (int j = 0; j < n; j++) {
+        Expr same = Ex.eq(items.get(j), Ex.i64(gram.getKey().get(j)));
+        match = j == 0 ? same : Ex.and(match, same);
+      }
+      Expr at = Ex.i64(gram.getValue());
+      ctx.ifThen(
+        match,
+        () -> ctx.emit(new Stmt.Store(counts, at, Ex.add(new Expr.Load(counts, at), Ex.i64(1)))),
+        null
+      );
+    }
   }
 }

@@ -4,6 +4,10 @@ import dev.kiln.ir.Dim;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -86,5 +90,68 @@ public record TopK(long k, long axis, boolean largest, boolean sorted) implement
         ? (p, q) -> Long.compareUnsigned(x.getLong(p), x.getLong(q))
         : (p, q) -> Long.compare(x.getLong(p), x.getLong(q));
     return largest ? ascending.reversed() : ascending;
+  }
+
+  /**
+   * Per line, {@code k} selection passes: pass {@code j} scans the line for the most extreme
+   * element that comes after the one pass {@code j - 1} chose, in the order of {@link #evaluate}
+   * (value, then ascending index), so no scratch memory is needed.
+   */
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] in = ctx.operandDims(0);
+    int a = Shapes.axis(axis, in.length);
+    long n = in[a];
+    Scalar t = ctx.operandScalar(0);
+    AxisLowering.lines(ctx, in, a, idx -> {
+      Expr.Var prev = ctx.let("prev", Ex.c(t, 0));
+      Expr.Var prevAt = ctx.let("prev_at", Ex.i64(-1));
+      AxisLowering.along(ctx, 0, k, j -> {
+        Expr.Var best = ctx.let("best", Ex.c(t, 0));
+        Expr.Var bestAt = ctx.let("best_at", Ex.i64(-1));
+        AxisLowering.along(ctx, 0, n, q -> {
+          Expr.Var v = ctx.let("v", ctx.load(0, AxisLowering.at(idx, a, q)));
+          Expr first = Ex.lt(prevAt, Ex.i64(0));
+          Expr tie = Ex.and(Ex.not(before(prev, v)), Ex.not(before(v, prev)));
+          Expr after = Ex.or(first, Ex.or(before(prev, v), Ex.and(tie, Ex.lt(prevAt, q))));
+          Expr wins = Ex.or(Ex.lt(bestAt, Ex.i64(0)), before(v, best));
+          ctx.ifThen(
+            Ex.and(after, wins),
+            () -> {
+              ctx.assign(best, v);
+              ctx.assign(bestAt, q);
+            },
+            null
+          );
+        });
+        List<Expr> out = AxisLowering.at(idx, a, j);
+        ctx.store(0, out, best);
+        ctx.store(1, out, bestAt);
+        ctx.assign(prev, best);
+        ctx.assign(prevAt, bestAt);
+      });
+    });
+  }
+
+  /** Whether {@code x} ranks strictly before {@code y}: more extreme, in Double.compare order. */
+  private Expr before(Expr x, Expr y) {
+    return largest ? less(y, x) : less(x, y);
+  }
+
+  /**
+   * {@code x < y} in the total order of {@code Double.compare} for floats (NaN above everything,
+   * {@code -0.0} below {@code 0.0}), the type's order for integers.
+   */
+  private static Expr less(Expr x, Expr y) {
+    if (!x.type().isFloat()) {
+      return Ex.lt(x, y);
+    }
+    Expr nan = Ex.and(
+      Ex.not(Ex.un(dev.kiln.ir.loop.UnaryOp.IS_NAN, x)),
+      Ex.un(dev.kiln.ir.loop.UnaryOp.IS_NAN, y)
+    );
+    Expr one = Ex.one(x);
+    Expr zeros = Ex.and(Ex.eq(x, y), Ex.lt(Ex.div(one, x), Ex.div(one, y)));
+    return Ex.or(nan, Ex.or(Ex.lt(x, y), zeros));
   }
 }

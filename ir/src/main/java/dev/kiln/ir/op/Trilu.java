@@ -2,6 +2,9 @@ package dev.kiln.ir.op;
 
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
 import java.util.List;
 import java.util.Map;
 
@@ -40,5 +43,17 @@ public record Trilu(boolean upper, long k) implements Op {
       }
     }
     return List.of(Tensor.wrap(x.type(), dst));
+  }
+
+  @Override
+  public void lower(LowerContext ctx) {
+    long[] dims = ctx.operandDims(0);
+    int rank = dims.length;
+    ctx.forEach(dims, idx -> {
+      Expr diff = Ex.sub(idx.get(rank - 1), idx.get(rank - 2));
+      Expr keep = upper ? Ex.ge(diff, Ex.i64(k)) : Ex.le(diff, Ex.i64(k));
+      Expr x = ctx.load(0, idx);
+      ctx.store(0, idx, Ex.select(keep, x, Ex.zero(x)));
+    });
   }
 }

@@ -19,6 +19,7 @@ public final class PassRegistry {
     register(PlanMemory::new);
     register(FoldConvBatchNorm::new);
     register(FuseActivation::new);
+    register(FuseQdq::new);
   }
 
   private PassRegistry() {}

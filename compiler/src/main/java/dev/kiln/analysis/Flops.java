@@ -9,11 +9,14 @@ import dev.kiln.ir.op.Conv;
 import dev.kiln.ir.op.Elementwise;
 import dev.kiln.ir.op.Gemm;
 import dev.kiln.ir.op.MatMul;
+import dev.kiln.ir.op.QConv;
+import dev.kiln.ir.op.QMatMul;
 
 /**
  * Floating-point operation estimates, counting a multiply-add as two operations: convolution
  * {@code 2 * N * M * prod(O) * (C / group) * prod(K)}, matrix products {@code 2 * M * N * K} per
- * batch, elementwise ops one per output element; data movement counts zero. A fused epilogue adds
+ * batch (their integer forms {@code q.conv} and {@code q.matmul} count the same, requantization
+ * not counted), elementwise ops one per output element; data movement counts zero. A fused epilogue adds
  * one per output element for the activation, a convolution's residual and a matmul's bias, as the
  * standalone ops would. Unknown dimensions count as 1.
  */
@@ -54,6 +57,14 @@ public final class Flops {
         TensorType a = n.operand(0).type();
         long k = dims(a, g.transA() ? 0 : 1, g.transA() ? 1 : 2);
         yield (2 * k + epilogue(g.activation(), false)) * elements(n.result().type());
+      }
+      case QConv c -> {
+        TensorType w = n.operand(1).type();
+        yield 2 * dims(w, 1, w.rank()) * elements(n.result().type());
+      }
+      case QMatMul m -> {
+        TensorType a = n.operand(0).type();
+        yield 2 * dims(a, a.rank() - 1, a.rank()) * elements(n.result().type());
       }
       case Elementwise e -> elements(n.result().type());
       default -> 0;

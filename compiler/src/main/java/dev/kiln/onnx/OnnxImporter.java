@@ -18,6 +18,7 @@ import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.op.Constant;
+import dev.kiln.ir.op.DequantizeLinear;
 import dev.kiln.ir.op.Op;
 import dev.kiln.ir.op.OpError;
 import dev.kiln.ir.op.Return;
@@ -800,8 +801,12 @@ public final class OnnxImporter {
       return fold(n);
     }
 
+    /**
+     * Evaluates {@code n} when its operands are constants and its results small. Dequantization is
+     * left to {@code constant-fold}: {@code fuse-qdq} needs the integer weights it reads.
+     */
     private List<Value> fold(Node n) {
-      if (!n.regions().isEmpty()) {
+      if (!n.regions().isEmpty() || n.op() instanceof DequantizeLinear) {
         return List.copyOf(n.results());
       }
       List<Tensor> in = new ArrayList<>();

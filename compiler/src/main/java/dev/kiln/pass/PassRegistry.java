@@ -20,6 +20,7 @@ public final class PassRegistry {
     register(FoldConvBatchNorm::new);
     register(FuseActivation::new);
     register(ConvertLayout::new);
+    register(FuseQdq::new);
   }
 
   private PassRegistry() {}

@@ -32,6 +32,7 @@ public final class Pipelines {
 
   private static final List<Step> STEPS = List.of(
     new Step(1, "canonicalize"),
+    new Step(2, "fuse-qdq"),
     new Step(1, "constant-fold"),
     new Step(2, "fold-conv-bn"),
     new Step(2, "fuse-activation"),

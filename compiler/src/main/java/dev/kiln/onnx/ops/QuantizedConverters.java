@@ -4,13 +4,19 @@ import static dev.kiln.onnx.ops.ElementwiseConverters.one;
 
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.ElementType;
+import dev.kiln.ir.Tensor;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.op.Add;
 import dev.kiln.ir.op.Cast;
 import dev.kiln.ir.op.Clip;
+import dev.kiln.ir.op.Conv;
 import dev.kiln.ir.op.Div;
 import dev.kiln.ir.op.MatMul;
 import dev.kiln.ir.op.Mul;
+import dev.kiln.ir.op.Op;
+import dev.kiln.ir.op.QConv;
+import dev.kiln.ir.op.QMatMul;
+import dev.kiln.ir.op.Requantization;
 import dev.kiln.ir.op.Round;
 import dev.kiln.ir.op.Sub;
 import dev.kiln.onnx.ConverterRegistry;
@@ -22,7 +28,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * ONNX's integer and linearly quantized matmul and convolution, composed from core ops. Operands
+ * ONNX's integer and linearly quantized matmul and convolution. When the integer ops can express a
+ * node (8-bit operands, constant scales and zero points, one zero point per operand, a
+ * {@code b}/{@code w} scale per tensor or per output column/channel, {@code b} of rank 2 for a
+ * matmul) it becomes {@code q.conv} or {@code q.matmul}: {@code ConvInteger}/{@code MatMulInteger}
+ * with an {@code i32} output, {@code QLinear*} with the multiplier and shift of {@code x_scale *
+ * w_scale / y_scale} computed in float32 as below (exact in Q31), so both forms agree bit for bit.
+ * Otherwise they are composed from core ops. Operands
  * are widened to {@code i32} and their zero points subtracted; matmuls accumulate in {@code i32};
  * convolutions run in {@code f64}, which is exact while every partial sum stays below 2^53 (8-bit
  * operands: any kernel of fewer than 2^37 taps). Requantization multiplies the accumulator, in
@@ -34,12 +46,18 @@ public final class QuantizedConverters {
   private QuantizedConverters() {}
 
   public static void register(ConverterRegistry r) {
-    r.add("MatMulInteger", 10, (n, c) ->
-      one(matmul(c, n.input(0), n.input(2), n.input(1), n.input(3)))
-    );
-    r.add("ConvInteger", 10, (n, c) ->
-      one(conv(c, n, n.input(0), n.input(2), n.input(1), n.input(3), null))
-    );
+    r.add("MatMulInteger", 10, (n, c) -> {
+      Value direct = integerOp(n, c, false, false);
+      return one(
+        direct != null ? direct : matmul(c, n.input(0), n.input(2), n.input(1), n.input(3))
+      );
+    });
+    r.add("ConvInteger", 10, (n, c) -> {
+      Value direct = integerOp(n, c, true, false);
+      return one(
+        direct != null ? direct : conv(c, n, n.input(0), n.input(2), n.input(1), n.input(3), null)
+      );
+    });
     r.add("QLinearMatMul", 10, QuantizedConverters::qlinearMatMul);
     r.add("QLinearConv", 10, QuantizedConverters::qlinearConv);
   }
@@ -180,6 +198,10 @@ public final class QuantizedConverters {
   }
 
   private static List<Value> qlinearMatMul(OnnxNode n, ImportContext c) {
+    Value direct = integerOp(n, c, false, true);
+    if (direct != null) {
+      return one(direct);
+    }
     Value a = n.input(0);
     Value b = n.input(3);
     int ra = a.type().rank();
@@ -193,11 +215,150 @@ public final class QuantizedConverters {
   }
 
   private static List<Value> qlinearConv(OnnxNode n, ImportContext c) {
+    Value direct = integerOp(n, c, true, true);
+    if (direct != null) {
+      return one(direct);
+    }
     Value x = n.input(0);
     Value w = n.input(3);
     Value acc = conv(c, n, x, n.input(2), w, n.input(5), n.input(8));
     Value wScale = alongAxis(c, n.input(4), x.type().rank(), 1);
     Value yZero = n.input(7);
     return one(requantize(c, acc, n.input(1), wScale, n.input(6), yZero, outputType(yZero)));
+  }
+
+  private static boolean is8Bit(Value v) {
+    ElementType e = v.type().elementType();
+    return e == ElementType.I8 || e == ElementType.U8;
+  }
+
+  /** The single zero point of optional input {@code i} (0 when absent), or null when not one constant value. */
+  private static Long zeroPoint(OnnxNode n, ImportContext c, int i) {
+    if (!n.hasInput(i)) {
+      return 0L;
+    }
+    Tensor t = c.constantValue(n.input(i)).orElse(null);
+    if (t == null || t.size() == 0) {
+      return null;
+    }
+    long[] z = t.toLongs();
+    for (long v : z) {
+      if (v != z[0]) {
+        return null;
+      }
+    }
+    return z[0];
+  }
+
+  /** The f32 scale values of input {@code i}, or null when it is not a constant f32 tensor. */
+  private static float[] scales(OnnxNode n, ImportContext c, int i) {
+    Tensor t = c.constantValue(n.input(i)).orElse(null);
+    if (t == null || t.elementType() != ElementType.F32 || t.size() == 0) {
+      return null;
+    }
+    float[] s = new float[Math.toIntExact(t.size())];
+    for (int j = 0; j < s.length; j++) {
+      s[j] = (float) t.getDouble(j);
+    }
+    return s;
+  }
+
+  /**
+   * The node as {@code q.conv}/{@code q.matmul}, or null when the integer ops cannot express it.
+   * Inputs: {@code (x, w, x_zero, w_zero)} for the {@code *Integer} ops, {@code (x, x_scale,
+   * x_zero, w, w_scale, w_zero, y_scale, y_zero, bias?)} for {@code QLinear*}.
+   */
+  private static Value integerOp(OnnxNode n, ImportContext c, boolean isConv, boolean linear) {
+    Value x = n.input(0);
+    Value w = n.input(linear ? 3 : 1);
+    int xZeroInput = 2;
+    Long zx = zeroPoint(n, c, xZeroInput);
+    Long zw = zeroPoint(n, c, linear ? 5 : 3);
+    if (!is8Bit(x) || !is8Bit(w) || zx == null || zw == null) {
+      return null;
+    }
+    if (n.hasInput(xZeroInput) && c.constantValue(n.input(xZeroInput)).get().size() != 1) {
+      return null;
+    }
+    int wRank = w.type().rank();
+    if (isConv ? wRank != x.type().rank() || wRank < 3 : wRank != 2 || x.type().rank() < 2) {
+      return null;
+    }
+    Dim channels = w.type().shape().dim(isConv ? 0 : 1);
+    List<Value> operands = new ArrayList<>(List.of(x, w));
+    List<Long> multipliers = new ArrayList<>();
+    List<Long> shifts = new ArrayList<>();
+    ElementType out = ElementType.I32;
+    long zy = 0;
+    long qmin = 0;
+    long qmax = 0;
+    if (linear) {
+      float[] sx = scales(n, c, 1);
+      float[] sw = scales(n, c, 4);
+      float[] sy = scales(n, c, 6);
+      Long z = zeroPoint(n, c, 7);
+      if (sx == null || sw == null || sy == null || z == null || !n.hasInput(7)) {
+        return null;
+      }
+      if (sx.length != 1 || sy.length != 1 || !is8Bit(n.input(7))) {
+        return null;
+      }
+      if (sw.length != 1 && (!channels.isKnown() || sw.length != channels.size())) {
+        return null;
+      }
+      for (float s : sw) {
+        float factor = (sx[0] * s) / sy[0];
+        Requantization.Factor f = Requantization.of(factor);
+        if (f == null) {
+          return null;
+        }
+        multipliers.add(f.multiplier());
+        shifts.add(f.shift());
+      }
+      out = n.input(7).type().elementType();
+      zy = z;
+      qmin = Requantization.min(out);
+      qmax = Requantization.max(out);
+      if (isConv && n.hasInput(8)) {
+        if (n.input(8).type().elementType() != ElementType.I32) {
+          return null;
+        }
+        operands.add(n.input(8));
+      }
+    }
+    Op op = isConv
+      ? integerConv(n, x, w, zx, zw, zy, multipliers, shifts, qmin, qmax, out)
+      : new QMatMul(zx, zw, zy, multipliers, shifts, qmin, qmax, out);
+    return c.emitAll(op, operands).getFirst();
+  }
+
+  private static QConv integerConv(
+    OnnxNode n,
+    Value x,
+    Value w,
+    long zx,
+    long zw,
+    long zy,
+    List<Long> multipliers,
+    List<Long> shifts,
+    long qmin,
+    long qmax,
+    ElementType out
+  ) {
+    Conv g = SpatialConverters.convOp(n, x, w);
+    return new QConv(
+      g.strides(),
+      g.pads(),
+      g.dilations(),
+      g.group(),
+      zx,
+      zw,
+      zy,
+      multipliers,
+      shifts,
+      qmin,
+      qmax,
+      out
+    );
   }
 }

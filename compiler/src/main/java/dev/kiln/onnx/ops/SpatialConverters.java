@@ -138,6 +138,12 @@ public final class SpatialConverters {
   static List<Value> conv(OnnxNode n, ImportContext c) {
     Value x = n.input(0);
     Value w = n.input(1);
+    Conv conv = convOp(n, x, w);
+    return one(n.hasInput(2) ? c.emit(conv, x, w, n.input(2)) : c.emit(conv, x, w));
+  }
+
+  /** The geometry of ONNX {@code Conv} node {@code n} (and its integer forms) for {@code x}, {@code w}. */
+  static Conv convOp(OnnxNode n, Value x, Value w) {
     int k = x.type().rank() - 2;
     List<Long> kernel = n.getInts("kernel_shape", null);
     if (kernel == null) {
@@ -150,13 +156,12 @@ public final class SpatialConverters {
     }
     List<Long> strides = n.getInts("strides", List.of());
     List<Long> dilations = n.getInts("dilations", List.of());
-    Conv conv = new Conv(
+    return new Conv(
       strides,
       pads(n, x, kernel, strides, dilations),
       dilations,
       n.getInt("group", 1)
     );
-    return one(n.hasInput(2) ? c.emit(conv, x, w, n.input(2)) : c.emit(conv, x, w));
   }
 
   private static List<Value> pool(OnnxNode n, ImportContext c, boolean max) {

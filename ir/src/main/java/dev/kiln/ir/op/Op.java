@@ -71,7 +71,8 @@ public sealed interface Op
     Loop,
     Scan,
     BitCast,
-    Det {
+    Det,
+    QuantizedOp {
   /** What type inference sees: operand types and the node's regions. */
   record InferContext(List<TensorType> operands, List<Region> regions) {
     public TensorType operand(int i) {

@@ -35,7 +35,9 @@ class OpRegistryTest {
    */
   static final Map<Class<? extends Op>, String> NAMING_EXCEPTIONS = Map.of(
     MatMul.class,
-    "nn.matmul"
+    "nn.matmul",
+    QMatMul.class,
+    "q.matmul"
   );
 
   /** Every record reachable through the permitted subclasses of {@link Op}, depth first. */
@@ -80,8 +82,15 @@ class OpRegistryTest {
     return b.toString();
   }
 
-  /** The name the rule gives: {@code return} is the bare terminator, all others are {@code nn.}. */
+  /**
+   * The name the rule gives: {@code return} is the bare terminator, the integer ops ({@link
+   * QuantizedOp}, {@code QConv}) are {@code q.} with the {@code Q} dropped ({@code q.conv}), all
+   * others are {@code nn.}.
+   */
   static String ruleName(Class<? extends Op> c) {
+    if (QuantizedOp.class.isAssignableFrom(c)) {
+      return "q." + snakeCase(c.getSimpleName().substring(1));
+    }
     String snake = snakeCase(c.getSimpleName());
     return c == Return.class ? snake : "nn." + snake;
   }
@@ -154,6 +163,8 @@ class OpRegistryTest {
     assertEquals(Optional.of(Return.class), OpRegistry.byName("return"));
     assertEquals("nn.batch_norm", OpRegistry.spec(BatchNorm.class).name());
     assertEquals("nn.global_average_pool", OpRegistry.spec(GlobalAveragePool.class).name());
+    assertEquals(Optional.of(QConv.class), OpRegistry.byName("q.conv"));
+    assertEquals("q.global_average_pool", OpRegistry.spec(QGlobalAveragePool.class).name());
     assertEquals("return", OpRegistry.spec(Return.class).name());
     assertEquals(Optional.empty(), OpRegistry.byName("nn.BatchNorm"));
     assertEquals(Optional.empty(), OpRegistry.byName("batch_norm"));

@@ -82,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
         " bytes"
       );
       Path exe = dir.resolve("demo");
-      cc.link(List.of(dir.resolve("main.c"), dir.resolve(NAME + ".o")), dir, exe);
+      cc.link(List.of(dir.resolve("main.c"), dir.resolve(NAME + ".o")), dir, exe, true);
       main.out.println("kiln: linked with examples/main.c; running it:");
       main.out.flush();
       Toolchain.Result r = cc.run(exe, List.of(), dir, 300);

@@ -43,9 +43,9 @@ public final class CHarness {
           fprintf(stderr, "usage: %%s %3$s\\n", argv[0]);
           return 2;
         }
-        const void *ins[NI + 1];
-        void *outs[NO + 1];
-        void *blocks[NI + NO + 1];
+        const void *ins[NI + 1] = {NULL};
+        void *outs[NO + 1] = {NULL};
+        void *blocks[NI + NO + 1] = {NULL};
         int nblocks = 0;
         int rc = 0;
         for (int i = 0; i < NI && rc == 0; i++) {

@@ -51,7 +51,12 @@ public final class NativeEngine implements ConformanceRunner.Engine {
       Files.writeString(dir.resolve(NAME + ".h"), CHeader.of(f, NAME, NAME));
       Files.writeString(dir.resolve(NAME + "_harness.c"), CHarness.of(f, NAME));
       Path exe = dir.resolve(NAME);
-      toolchain.link(List.of(dir.resolve(NAME + "_harness.c"), dir.resolve(NAME + ".o")), dir, exe);
+      toolchain.link(
+        List.of(dir.resolve(NAME + "_harness.c"), dir.resolve(NAME + ".o")),
+        dir,
+        exe,
+        false
+      );
       List<String> files = new ArrayList<>();
       for (int i = 0; i < args.size(); i++) {
         Path in = dir.resolve("input_" + i + ".npy");

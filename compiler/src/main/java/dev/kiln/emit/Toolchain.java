@@ -103,9 +103,13 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
     return Optional.empty();
   }
 
-  /** Compiles and links {@code sources} (C files and objects) into the program {@code exe}. */
-  public void link(List<Path> sources, Path includeDir, Path exe) {
-    List<String> cmd = new ArrayList<>(List.of(compiler, "-O1"));
+  /**
+   * Compiles and links {@code sources} (C files and objects) into the program {@code exe}, at
+   * {@code -O2} when {@code optimize}, else {@code -O0} (a harness around compiled code need not be
+   * fast, and compiles in half the time).
+   */
+  public void link(List<Path> sources, Path includeDir, Path exe, boolean optimize) {
+    List<String> cmd = new ArrayList<>(List.of(compiler, optimize ? "-O2" : "-O0"));
     cmd.addAll(STRICT);
     cmd.add("-I" + includeDir);
     if (isStatic) {

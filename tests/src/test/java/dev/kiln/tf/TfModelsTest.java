@@ -1,10 +1,21 @@
 package dev.kiln.tf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.backend.llvm.Targets;
+import dev.kiln.conformance.ConformanceRunner;
+import dev.kiln.conformance.Tolerance;
+import dev.kiln.emit.NativeCompiler;
+import dev.kiln.emit.NativeEngine;
+import dev.kiln.emit.Toolchain;
 import dev.kiln.interp.Interpreter;
+import dev.kiln.pass.PassManager;
+import dev.kiln.pass.Pipelines;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
@@ -36,6 +47,27 @@ class TfModelsTest {
   }
 
   static double accuracy(Path graph, String input) throws IOException {
+    return accuracy(graph, input, ConformanceRunner.Engine.INTERPRETER);
+  }
+
+  /** The host's native engine, or a skip when there is no C compiler to link with. */
+  static ConformanceRunner.Engine nativeEngine(String target) {
+    Targets.Resolved t = NativeCompiler.resolve(target, null);
+    assumeTrue(Toolchain.available(t), "skipped: no toolchain to link and run " + t.target().name());
+    return new NativeEngine(t, 600);
+  }
+
+  /** Optimizes at -O2, then runs with {@code engine}. */
+  static List<Tensor> runOptimized(ImportedModel m, List<Tensor> args, ConformanceRunner.Engine e) {
+    Pipelines.manager(Pipelines.DEFAULT_LEVEL, List.of(), PassManager.Options.defaults()).run(
+      m.module(),
+      System.err
+    );
+    return e.run(m, args);
+  }
+
+  static double accuracy(Path graph, String input, ConformanceRunner.Engine engine)
+    throws IOException {
     Path images = TF.resolve("mnist-t10k/t10k-images-idx3-ubyte.gz");
     Path labels = TF.resolve("mnist-t10k/t10k-labels-idx1-ubyte.gz");
     assumePresent(graph);
@@ -51,7 +83,9 @@ class TfModelsTest {
       new ImportOptions(Map.of(input, Shape.of(IMAGES, 784)), Map.of(), Map.of()),
       List.of()
     );
-    Tensor scores = Interpreter.run(m.module().funcs().getFirst(), List.of(b.build())).getFirst();
+    Tensor scores = engine == ConformanceRunner.Engine.INTERPRETER
+      ? engine.run(m, List.of(b.build())).getFirst()
+      : runOptimized(m, List.of(b.build()), engine).getFirst();
     assertEquals(
       List.of((long) IMAGES, 10L),
       scores
@@ -89,6 +123,56 @@ class TfModelsTest {
       "Placeholder"
     );
     assertEquals(0.872, acc, 0.005);
+  }
+
+  @Test
+  void fc_layers_classifies_mnist_natively() throws IOException {
+    ConformanceRunner.Engine e = nativeEngine(null);
+    double acc = accuracy(TF.resolve("tf2onnx/fc-layers/frozen.pb"), "X", e);
+    assertEquals(0.951, acc, 0.005);
+  }
+
+  @Test
+  void armnn_softmax_regression_classifies_mnist_natively() throws IOException {
+    ConformanceRunner.Engine e = nativeEngine(null);
+    double acc = accuracy(
+      TF.resolve("arm-ml-examples/armnn-mnist/simple_mnist_tf.pb"),
+      "Placeholder",
+      e
+    );
+    assertEquals(0.872, acc, 0.005);
+  }
+
+  /** Native code for x86-64 and for aarch64 (under qemu) matches the interpreter. */
+  @ParameterizedTest(name = "{0} on {1}")
+  @CsvSource(
+    {
+      "tract/hey_snips_3.pb, x86_64-linux-gnu, inputs, 40x40",
+      "tract/hey_snips_3.pb, aarch64-linux-gnu, inputs, 40x40",
+      "arm-ml-examples/yeah-world/mnet.pb, x86_64-linux-gnu, input_1, 1x128x128x3",
+      "arm-ml-examples/yeah-world/mnet.pb, aarch64-linux-gnu, input_1, 1x128x128x3",
+    }
+  )
+  void compiled_graph_matches_the_interpreter(String file, String target, String input, String dims) {
+    Path graph = TF.resolve(file);
+    assumePresent(graph);
+    ConformanceRunner.Engine e = nativeEngine(target);
+    long[] d = java.util.Arrays.stream(dims.split("x")).mapToLong(Long::parseLong).toArray();
+    Shape shape = Shape.of(d);
+    ImportOptions options = new ImportOptions(Map.of(input, shape), Map.of(), Map.of());
+    SplittableRandom rng = new SplittableRandom(11);
+    Tensor.Builder b = new Tensor.Builder(new TensorType(ElementType.F32, shape));
+    for (long i = 0; i < b.size(); i++) {
+      b.setDouble(i, rng.nextDouble() * 2 - 1);
+    }
+    Tensor x = b.build();
+    Tensor want = Interpreter.run(
+      TfImporter.importFile(graph, options, List.of()).module().funcs().getFirst(),
+      List.of(x)
+    ).getFirst();
+    Tensor got = runOptimized(TfImporter.importFile(graph, options, List.of()), List.of(x), e)
+      .getFirst();
+    assertNull(new Tolerance(1e-3, 1e-4).mismatch(got, want), file + " on " + target);
   }
 
   static Tensor run(Path graph, String input, Shape shape, List<String> outputs) {

@@ -8,6 +8,9 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.kiln.emit.NativeCompiler;
+import dev.kiln.emit.NativeEngine;
+import dev.kiln.emit.Toolchain;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Func;
@@ -18,6 +21,7 @@ import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.text.PrintOptions;
 import dev.kiln.onnx.ImportOptions;
+import dev.kiln.onnx.ImportedModel;
 import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.pass.PassManager;
 import dev.kiln.pass.Pipelines;
@@ -29,6 +33,7 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,7 +53,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * float path by one step at a rounding tie; on these inputs none occurs), and ONNX Runtime's on the same
  * file within one step when ONNX Runtime executes the QDQ graph as ONNX defines it (its QDQ fusions
  * off). ONNX Runtime's own integer kernels (its default) are compared and reported, not asserted:
- * on the ppocr model they differ from ONNX Runtime's reference execution by tens of steps.
+ * on the ppocr model they differ from ONNX Runtime's reference execution by tens of steps. Where
+ * a C compiler is present the fused graph is also compiled to native code (the int8 kernels and the
+ * integer loop nests), which must reproduce the interpreter's quantized output bit for bit.
  */
 class QdqModelsTest {
 
@@ -134,14 +141,13 @@ class QdqModelsTest {
     Files.write(qdqFile, qdq.model().toByteArray());
 
     Func unfused = load(qdqFile, input, shape, "").funcs().getFirst();
-    Func fused = load(
+    Module fusedModule = load(
       qdqFile,
       input,
       shape,
       String.join(",", Pipelines.passes(Pipelines.DEFAULT_LEVEL))
-    )
-      .funcs()
-      .getFirst();
+    );
+    Func fused = fusedModule.funcs().getFirst();
     Map<String, Integer> before = histogram(unfused);
     Map<String, Integer> after = histogram(fused);
     System.out.println(name + " QDQ at -O0: " + before);
@@ -164,6 +170,25 @@ class QdqModelsTest {
       vsUnfused[0]
     );
     assertEquals(0, vsUnfused[1], name + ": fused differs from unfused by up to " + vsUnfused[0]);
+
+    if (Toolchain.find("cc").isPresent()) {
+      List<String> outputs = new ArrayList<>();
+      for (int i = 0; i < fused.resultTypes().size(); i++) {
+        outputs.add("out" + i);
+      }
+      Tensor nativeQ = new NativeEngine(NativeCompiler.resolve(null, null), 600)
+        .run(new ImportedModel(fusedModule, List.of(input), outputs, 21, 8), List.of(x))
+        .getLast();
+      long[] vsNative = steps(nativeQ, gotQ);
+      System.out.printf(
+        "%s native vs interpreter (fused): %d of %d quantized outputs differ, at most %d step(s)%n",
+        name,
+        vsNative[1],
+        gotQ.size(),
+        vsNative[0]
+      );
+      assertEquals(0, vsNative[1], name + ": native code differs by up to " + vsNative[0]);
+    }
 
     long[] vsOrt = compareWithOrt(qdqFile, input, x, gotQ, activations, true);
     long[] vsOrtKernels = compareWithOrt(qdqFile, input, x, gotQ, activations, false);

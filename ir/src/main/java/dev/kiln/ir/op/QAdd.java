@@ -61,4 +61,9 @@ public record QAdd(
       })
     );
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    QLowering.add(ctx, this);
+  }
 }

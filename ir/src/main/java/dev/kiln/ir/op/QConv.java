@@ -130,4 +130,9 @@ public record QConv(
       )
     );
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    QLowering.conv(ctx, this);
+  }
 }

@@ -62,4 +62,9 @@ public record QGlobalAveragePool(
     }
     return List.of(b.build());
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    QLowering.globalAveragePool(ctx, this);
+  }
 }

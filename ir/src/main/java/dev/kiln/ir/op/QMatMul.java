@@ -103,4 +103,9 @@ public record QMatMul(
       )
     );
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    QLowering.matmul(ctx, this);
+  }
 }

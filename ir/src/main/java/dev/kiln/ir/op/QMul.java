@@ -56,4 +56,9 @@ public record QMul(
       })
     );
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    QLowering.mul(ctx, this);
+  }
 }

@@ -50,4 +50,9 @@ public record QRequantize(
     }
     return List.of(b.build());
   }
+
+  @Override
+  public void lower(dev.kiln.ir.loop.LowerContext ctx) {
+    QLowering.requantize(ctx, this);
+  }
 }

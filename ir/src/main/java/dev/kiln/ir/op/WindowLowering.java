@@ -254,6 +254,11 @@ final class WindowLowering {
     ) {
       return false;
     }
+    return fitInt32(extents);
+  }
+
+  /** Whether every value of {@code extents} fits a C {@code int32_t}. */
+  static boolean fitInt32(long[]... extents) {
     for (long[] e : extents) {
       for (long v : e) {
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {

@@ -1,7 +1,9 @@
 package dev.kiln.lower;
 
 import dev.kiln.analysis.MemoryPlan;
+import dev.kiln.ir.Block;
 import dev.kiln.ir.BlockArgument;
+import dev.kiln.ir.Region;
 import dev.kiln.ir.Diagnostic;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Dim;
@@ -21,6 +23,7 @@ import dev.kiln.ir.loop.Scalar;
 import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Elementwise;
+import dev.kiln.ir.op.If;
 import dev.kiln.ir.op.Return;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -108,22 +111,30 @@ public final class Lowering {
 
   private static void check(Func f) {
     Set<String> unsupported = new LinkedHashSet<>();
-    List<Diagnostic> notes = new ArrayList<>();
     for (BlockArgument a : f.arguments()) {
       requireStatic(a, a.type(), f.location());
     }
-    for (Node n : f.entry().nodes()) {
-      for (OpResult r : n.results()) {
-        requireStatic(r, r.type(), n.location());
-      }
-      if (!n.regions().isEmpty()) {
-        unsupported.add(n.op().name() + " (nested regions)");
-      }
-    }
+    check(f.entry(), unsupported);
     if (!unsupported.isEmpty()) {
       throw new UnsupportedLowering(
         "the native backend does not support: " + String.join(", ", unsupported)
       );
+    }
+  }
+
+  /** Static shapes everywhere; of the ops with regions only {@code nn.if} (branches as blocks). */
+  private static void check(Block b, Set<String> unsupported) {
+    for (Node n : b.nodes()) {
+      for (OpResult r : n.results()) {
+        requireStatic(r, r.type(), n.location());
+      }
+      if (n.op() instanceof If) {
+        for (Region r : n.regions()) {
+          check(r.block(), unsupported);
+        }
+      } else if (!n.regions().isEmpty()) {
+        unsupported.add(n.op().name() + " (nested regions)");
+      }
     }
   }
 
@@ -229,6 +240,10 @@ public final class Lowering {
       storage.put(n.result(), new Fused(n));
       return;
     }
+    if (n.op() instanceof If) {
+      branch(n);
+      return;
+    }
     for (OpResult r : n.results()) {
       storage.put(r, new Stored(destination(r)));
     }
@@ -239,6 +254,43 @@ public final class Lowering {
       n.op().lower(ctx);
     }
     ctx.releaseScratch();
+  }
+
+  /**
+   * {@code nn.if}: the condition's one element picks a branch; the branch's nodes are lowered in
+   * place (their values live in the node's planned scratch space) and its returned values are
+   * copied into the node's results.
+   */
+  private void branch(Node n) {
+    List<Buffer> results = new ArrayList<>();
+    for (OpResult r : n.results()) {
+      Buffer b = destination(r);
+      storage.put(r, new Stored(b));
+      results.add(b);
+    }
+    Value c = n.operand(0);
+    List<Expr> zero = new ArrayList<>();
+    for (int i = 0; i < dims(c.type()).length; i++) {
+      zero.add(Ex.i64(0));
+    }
+    Expr cond = Ex.ne(read(c, zero), Ex.zero(read(c, zero)));
+    emitter.ifThen(
+      cond,
+      () -> region(n.regions().get(0).block(), results),
+      () -> region(n.regions().get(1).block(), results)
+    );
+  }
+
+  private void region(Block b, List<Buffer> results) {
+    for (Node inner : b.nodes()) {
+      if (inner.op() instanceof Return) {
+        for (int i = 0; i < inner.numOperands(); i++) {
+          copy(inner.operand(i), results.get(i));
+        }
+      } else {
+        node(inner);
+      }
+    }
   }
 
   /** A constant buffer holding {@code t}. */

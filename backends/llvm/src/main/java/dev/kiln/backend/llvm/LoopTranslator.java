@@ -96,7 +96,15 @@ final class LoopTranslator {
     i32 = LLVMInt32TypeInContext(ctx);
     i64 = LLVMInt64TypeInContext(ctx);
     ptr = LLVMPointerTypeInContext(ctx, 0);
+    softDouble = LLVMGetTarget(module).getString().startsWith("thumbv7em");
   }
+
+  /**
+   * Whether f64 is emulated in software (Cortex-M4/M7 single-precision FPUs): LLVM 20 cannot
+   * select its expansion of {@code llvm.minimum}/{@code llvm.maximum} on f64 there, so those are
+   * built from compares and selects with the same meaning.
+   */
+  private final boolean softDouble;
 
   /**
    * Defines {@code int32_t NAME_run(ptr inputs, ptr outputs, ptr workspace)} in {@code module}
@@ -500,6 +508,28 @@ final class LoopTranslator {
     };
   }
 
+  /**
+   * IEEE 754-2019 maximum (or minimum) of two f64 values without the intrinsic: NaN if either is
+   * NaN, the larger (smaller) otherwise, and for equal values the bitwise AND (OR) of the two,
+   * which is +0 (-0) for a pair of zeros of different signs.
+   */
+  private LLVMValueRef minMax(boolean max, LLVMValueRef x, LLVMValueRef y) {
+    LLVMTypeRef f64 = LLVMDoubleTypeInContext(ctx);
+    LLVMValueRef xi = LLVMBuildBitCast(b, x, i64, "");
+    LLVMValueRef yi = LLVMBuildBitCast(b, y, i64, "");
+    LLVMValueRef tie = LLVMBuildBitCast(
+      b,
+      max ? LLVMBuildAnd(b, xi, yi, "") : LLVMBuildOr(b, xi, yi, ""),
+      f64,
+      ""
+    );
+    LLVMValueRef xWins = LLVMBuildFCmp(b, max ? LLVMRealOGT : LLVMRealOLT, x, y, "");
+    LLVMValueRef yWins = LLVMBuildFCmp(b, max ? LLVMRealOLT : LLVMRealOGT, x, y, "");
+    LLVMValueRef r = LLVMBuildSelect(b, xWins, x, LLVMBuildSelect(b, yWins, y, tie, ""), "");
+    r = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealUNO, y, y, ""), y, r, "");
+    return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealUNO, x, x, ""), x, r, "");
+  }
+
   private LLVMValueRef binary(BinaryOp op, Scalar t, LLVMValueRef x, LLVMValueRef y) {
     if (t.isFloat()) {
       LLVMTypeRef[] overload = { type(t) };
@@ -509,8 +539,12 @@ final class LoopTranslator {
         case MUL -> LLVMBuildFMul(b, x, y, "");
         case DIV -> LLVMBuildFDiv(b, x, y, "");
         case REM -> LLVMBuildFRem(b, x, y, "");
-        case MIN -> intrinsic("llvm.minimum", overload, x, y);
-        case MAX -> intrinsic("llvm.maximum", overload, x, y);
+        case MIN -> softDouble && t == Scalar.F64
+          ? minMax(false, x, y)
+          : intrinsic("llvm.minimum", overload, x, y);
+        case MAX -> softDouble && t == Scalar.F64
+          ? minMax(true, x, y)
+          : intrinsic("llvm.maximum", overload, x, y);
         case POW -> intrinsic("llvm.pow", overload, x, y);
         case ATAN2 -> intrinsic("llvm.atan2", overload, x, y);
         case EQ -> LLVMBuildFCmp(b, LLVMRealOEQ, x, y, "");

@@ -12,16 +12,14 @@ import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
 import dev.kiln.emit.Toolchain;
 import dev.kiln.interp.Interpreter;
-import dev.kiln.pass.PassManager;
-import dev.kiln.pass.Pipelines;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.ImportedModel;
+import dev.kiln.pass.PassManager;
+import dev.kiln.pass.Pipelines;
 import dev.kiln.testing.Idx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The real frozen graphs in {@code ../shared/tf} through the interpreter: the MNIST classifiers
@@ -53,7 +53,10 @@ class TfModelsTest {
   /** The host's native engine, or a skip when there is no C compiler to link with. */
   static ConformanceRunner.Engine nativeEngine(String target) {
     Targets.Resolved t = NativeCompiler.resolve(target, null);
-    assumeTrue(Toolchain.available(t), "skipped: no toolchain to link and run " + t.target().name());
+    assumeTrue(
+      Toolchain.available(t),
+      "skipped: no toolchain to link and run " + t.target().name()
+    );
     return new NativeEngine(t, 600);
   }
 
@@ -153,7 +156,12 @@ class TfModelsTest {
       "arm-ml-examples/yeah-world/mnet.pb, aarch64-linux-gnu, input_1, 1x128x128x3",
     }
   )
-  void compiled_graph_matches_the_interpreter(String file, String target, String input, String dims) {
+  void compiled_graph_matches_the_interpreter(
+    String file,
+    String target,
+    String input,
+    String dims
+  ) {
     Path graph = TF.resolve(file);
     assumePresent(graph);
     ConformanceRunner.Engine e = nativeEngine(target);
@@ -170,8 +178,11 @@ class TfModelsTest {
       TfImporter.importFile(graph, options, List.of()).module().funcs().getFirst(),
       List.of(x)
     ).getFirst();
-    Tensor got = runOptimized(TfImporter.importFile(graph, options, List.of()), List.of(x), e)
-      .getFirst();
+    Tensor got = runOptimized(
+      TfImporter.importFile(graph, options, List.of()),
+      List.of(x),
+      e
+    ).getFirst();
     assertNull(new Tolerance(1e-3, 1e-4).mismatch(got, want), file + " on " + target);
   }
 

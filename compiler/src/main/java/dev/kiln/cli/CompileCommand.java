@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.backend.llvm.Clang;
 import dev.kiln.backend.llvm.Targets;
 import dev.kiln.emit.CHarness;
 import dev.kiln.emit.CHeader;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Parameters;
  * {@code kiln compile MODEL -o DIR --name NAME}: imports a model, optimizes it ({@code -O}, default
  * {@code -O2}), lowers it to Loop IR, and writes {@code DIR/NAME.o} and {@code DIR/NAME.h} for
  * {@code --target} (default: the host). {@code --emit} picks the files: {@code obj}, {@code
- * header}, {@code asm} ({@code NAME.s}), {@code llvm} ({@code NAME.ll}, after optimization),
+ * header}, {@code so} ({@code NAME.so}: the object linked by the bundled {@code ld.lld}), {@code
+ * asm} ({@code NAME.s}), {@code llvm} ({@code NAME.ll}, after optimization),
  * {@code ir} ({@code NAME.kir}, the optimized Graph IR), {@code loop} ({@code NAME.loop}, the Loop
  * IR), {@code harness} ({@code NAME_harness.c}). Every file is written to a temporary name and
  * renamed, and nothing is written when compilation fails. Compiling twice gives identical files.
@@ -46,6 +48,7 @@ final class CompileCommand implements Callable<Integer> {
   enum Emit {
     obj,
     header,
+    so,
     asm,
     llvm,
     ir,
@@ -128,7 +131,8 @@ final class CompileCommand implements Callable<Integer> {
       true
     );
     Map<String, byte[]> files = new LinkedHashMap<>();
-    if (kinds.contains(Emit.obj) || kinds.contains(Emit.asm) || kinds.contains(Emit.llvm)) {
+    boolean needObject = kinds.contains(Emit.obj) || kinds.contains(Emit.so);
+    if (needObject || kinds.contains(Emit.asm) || kinds.contains(Emit.llvm)) {
       NativeCompiler.Outputs o = NativeCompiler.all(
         f,
         resolved,
@@ -137,6 +141,9 @@ final class CompileCommand implements Callable<Integer> {
       );
       if (kinds.contains(Emit.obj)) {
         files.put(prefix + ".o", o.object());
+      }
+      if (kinds.contains(Emit.so)) {
+        files.put(prefix + ".so", Clang.bundled().linkShared(o.object(), resolved));
       }
       if (kinds.contains(Emit.asm)) {
         files.put(prefix + ".s", utf8(o.assembly()));

@@ -66,20 +66,21 @@ class NativeCompileTest {
   }
 
   @Test
-  void everyEmitKindIsWritten(@TempDir Path tmp) {
+  void everyEmitKindIsWritten(@TempDir Path tmp) throws IOException {
     ok(
       "compile",
       DIGITS.toString(),
       "--name",
       "net",
       "--emit",
-      "obj,header,asm,llvm,ir,loop,harness",
+      "obj,header,so,asm,llvm,ir,loop,harness",
       "-o",
       tmp.toString()
     );
     for (String f : List.of(
       "net.o",
       "net.h",
+      "net.so",
       "net.s",
       "net.ll",
       "net.kir",
@@ -88,6 +89,8 @@ class NativeCompileTest {
     )) {
       assertTrue(Files.isRegularFile(tmp.resolve(f)), f);
     }
+    byte[] so = Files.readAllBytes(tmp.resolve("net.so"));
+    assertEquals(3, so[16], "e_type of a shared object (ET_DYN)");
   }
 
   @Test

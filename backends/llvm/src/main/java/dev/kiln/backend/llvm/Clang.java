@@ -226,6 +226,45 @@ public final class Clang {
     }
   }
 
+  /**
+   * Links an ELF object into a shared object with the bundled {@code ld.lld} (next to clang):
+   * {@code ld.lld -shared}. Symbols the object leaves undefined (the libm functions some ops call)
+   * are resolved when the library is loaded, from the program that links it with {@code -lm}.
+   */
+  public byte[] linkShared(byte[] object, Targets.Resolved target) {
+    Path lld = executable.getParent().resolve("ld.lld");
+    if (!Files.isExecutable(lld)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "the bundled ld.lld is missing next to clang at " + lld.getParent()
+      );
+    }
+    Path work;
+    try {
+      work = Files.createTempDirectory("kiln-lld");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create a temporary directory", e);
+    }
+    try {
+      Files.write(work.resolve("in.o"), object);
+      Result r = run(
+        List.of(lld.toString(), "-shared", "--build-id=none", "-o", "out.so", "in.o"),
+        work
+      );
+      if (r.exit != 0) {
+        throw DiagnosticException.error(
+          Location.UNKNOWN,
+          "ld.lld failed for " + target.target().name() + ": " + summary(r.stderr)
+        );
+      }
+      return Files.readAllBytes(work.resolve("out.so"));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run ld.lld", e);
+    } finally {
+      deleteTree(work);
+    }
+  }
+
   private record Result(int exit, String stdout, String stderr) {}
 
   private Result run(List<String> cmd, Path workDir) {

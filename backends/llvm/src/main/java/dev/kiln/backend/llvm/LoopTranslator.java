@@ -96,13 +96,14 @@ final class LoopTranslator {
     i32 = LLVMInt32TypeInContext(ctx);
     i64 = LLVMInt64TypeInContext(ctx);
     ptr = LLVMPointerTypeInContext(ctx, 0);
-    softDouble = LLVMGetTarget(module).getString().startsWith("thumbv7em");
+    String triple = LLVMGetTarget(module).getString();
+    softDouble = triple.startsWith("arm") || triple.startsWith("thumb");
   }
 
   /**
-   * Whether f64 is emulated in software (Cortex-M4/M7 single-precision FPUs): LLVM 20 cannot
-   * select its expansion of {@code llvm.minimum}/{@code llvm.maximum} on f64 there, so those are
-   * built from compares and selects with the same meaning.
+   * Whether the target is 32-bit ARM (ARMv7-A and Cortex-M): LLVM 20 cannot select its expansion
+   * of {@code llvm.minimum}/{@code llvm.maximum} on f64 there ("Cannot select: setcc"), so those
+   * are built from compares and selects with the same meaning.
    */
   private final boolean softDouble;
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.conformance.ConformanceRunner;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
@@ -66,6 +67,11 @@ class UtensorOpTest {
   }
 
   static List<Tensor> run(Path graph, Path dir, boolean withRange) throws IOException {
+    return run(graph, dir, withRange, ConformanceRunner.Engine.INTERPRETER);
+  }
+
+  static List<Tensor> run(Path graph, Path dir, boolean withRange, ConformanceRunner.Engine engine)
+    throws IOException {
     String output = Files.readString(dir.resolve("output_nodes.txt"))
       .strip()
       .lines()
@@ -97,7 +103,10 @@ class UtensorOpTest {
     for (String name : m.inputNames()) {
       args.add(feeds.get(name));
     }
-    return Interpreter.run(m.module().funcs().getFirst(), args);
+    if (engine == ConformanceRunner.Engine.INTERPRETER) {
+      return engine.run(m, args);
+    }
+    return TfModelsTest.runOptimized(m, args, engine);
   }
 
   /** One quantization step of the eight-bit result: its Dequantize range over 255, else 0. */
@@ -117,6 +126,23 @@ class UtensorOpTest {
         what + " element " + i + ": got " + g + ", want " + e + " (atol " + atol + ")"
       );
     }
+  }
+
+  /** The float graphs compiled for the host (at -O2) match TensorFlow's outputs too. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void float_graph_matches_tensorflow_natively(String name) throws IOException {
+    assumeTrue(
+      Files.isDirectory(SUITE),
+      "skipped: " + SUITE.toAbsolutePath().normalize() + " is absent"
+    );
+    assumeTrue(!name.startsWith("quantized_"), "skipped: " + name + " is an eight-bit graph");
+    Path dir = SUITE.resolve(name);
+    Path want = expected(dir);
+    assumeTrue(want != null, "skipped: " + name + " has no expected output");
+    ConformanceRunner.Engine e = TfModelsTest.nativeEngine(null);
+    Tensor got = run(dir.resolve("test_" + name + ".pb"), dir, false, e).getFirst();
+    assertClose(Idx.read(want), got, 1e-6, 1e-5, name + " (native)");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -239,6 +239,32 @@ class NativeCompileTest {
     assertEquals(1, bad.err().strip().lines().count(), bad.err());
   }
 
+  /** An op without a native lowering: exit 3, the op named on one line, no files written. */
+  @Test
+  void unsupportedOpsExitThreeAndWriteNothing(@TempDir Path tmp) throws IOException {
+    Path scan = Path.of("../../shared/conformance/onnx-node/test_scan9_sum/model.onnx");
+    assumeTrue(
+      Files.isRegularFile(scan),
+      "skipped: " + scan.toAbsolutePath().normalize() + " is absent"
+    );
+    Cli.Result r = Cli.run(
+      "compile",
+      scan.toString(),
+      "--input",
+      "initial=2",
+      "--input",
+      "x=3x2",
+      "-o",
+      tmp.toString()
+    );
+    assertEquals(3, r.status(), r.err());
+    assertTrue(r.err().contains("the native backend does not support: nn.scan"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    try (var files = Files.list(tmp)) {
+      assertEquals(0, files.count());
+    }
+  }
+
   @Test
   void demoRecognizesTheDigits() {
     assumeCc();

@@ -114,6 +114,34 @@ typedef struct kiln_thread_pool {
   int32_t num_threads;
 } kiln_thread_pool_t;
 
+/*
+ * What a compiled model says about itself: generated code for a model NAME exports
+ *   const kiln_model_info_t *NAME_info(void);
+ * returning a pointer to a constant table, so a host that loads the model's shared object (the
+ * Java binding in runtime-java/, a plugin loader) learns its inputs, outputs and workspace without
+ * the header. A model that can use a thread pool also exports
+ *   int NAME_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,
+ *                         const kiln_thread_pool_t *pool);
+ * which computes exactly what NAME_run computes (bit for bit, for every thread count), splitting
+ * its heavy kernels into pool->num_threads chunks. Its workspace must hold
+ *   workspace_size + (num_threads - 1) * workspace_per_thread
+ * bytes (NAME_run and a NULL pool need workspace_size). NAME_run is NAME_run_parallel with a NULL
+ * pool.
+ */
+typedef struct kiln_model_info {
+  int32_t abi_version; /* KILN_MODEL_ABI_VERSION of the generating compiler */
+  int32_t num_inputs;
+  int32_t num_outputs;
+  int32_t reserved;                   /* zero */
+  int64_t workspace_size;             /* bytes, for one thread; a multiple of 64 or 0 */
+  int64_t workspace_per_thread;       /* bytes more for every thread after the first */
+  const kiln_tensor_desc_t *inputs;   /* num_inputs entries */
+  const kiln_tensor_desc_t *outputs;  /* num_outputs entries */
+} kiln_model_info_t;
+
+/* The version of kiln_model_info_t and of the NAME_run / NAME_run_parallel calling convention. */
+#define KILN_MODEL_ABI_VERSION 1
+
 /* Runs fn(arg, i) for i in [0, n) on pool, or serially when pool or its parallel_for is NULL. */
 void kiln_parallel_for(const kiln_thread_pool_t *pool, int64_t n, kiln_task_fn_t fn, void *arg);
 

@@ -80,5 +80,6 @@ int main(void) {
   test_pool2d_f32();
   test_gemm_s8();
   test_conv2d_s8();
+  test_pool();
   return test_summary();
 }

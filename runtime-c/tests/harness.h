@@ -45,5 +45,6 @@ void test_depthwise_conv2d_f32(void);
 void test_pool2d_f32(void);
 void test_gemm_s8(void);
 void test_conv2d_s8(void);
+void test_pool(void);
 
 #endif

@@ -1,6 +1,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 #include "kiln/kernels.h"
@@ -93,6 +94,54 @@ static double *alloc_doubles(size_t n) {
 
 /* ---- GEMM ---- */
 
+/* A pool that runs the chunks of a parallel_for one after another, last first. */
+static void reverse_parallel_for(void *ctx, int64_t n, kiln_task_fn_t fn, void *arg) {
+  (void)ctx;
+  for (int64_t i = n - 1; i >= 0; i--) {
+    fn(arg, i);
+  }
+}
+
+/* An execution context for `threads` chunks with `bytes` of scratch each (free exec->scratch). */
+static kiln_exec_t test_exec(const kiln_thread_pool_t *pool, int64_t bytes) {
+  const int64_t stride = (bytes + 63) / 64 * 64;
+  const int32_t threads = pool != NULL ? pool->num_threads : 1;
+  kiln_exec_t e = {pool, aligned_alloc(64, (size_t)(stride * threads + 64)), stride};
+  return e;
+}
+
+/* Copies rows x k of a (row i at a + i * ld) into zero-padded panels of `block` rows: [p][k][block]. */
+static float *pack_panels(const float *a, int32_t rows, int32_t k, int32_t ld, int32_t block) {
+  const int32_t panels = (rows + block - 1) / block;
+  float *out = alloc_floats((size_t)panels * (size_t)k * (size_t)block, 0.0f);
+  for (int32_t i = 0; i < rows; i++) {
+    for (int32_t q = 0; q < k; q++) {
+      out[((size_t)(i / block) * k + q) * block + i % block] = a[(size_t)i * ld + q];
+    }
+  }
+  return out;
+}
+
+/* The transpose of the rows x cols matrix a (row i at a + i * ld), dense. */
+static float *transposed(const float *a, int32_t rows, int32_t cols, int32_t ld) {
+  float *t = alloc_floats((size_t)rows * (size_t)cols, 0.0f);
+  for (int32_t i = 0; i < rows; i++) {
+    for (int32_t j = 0; j < cols; j++) {
+      t[(size_t)j * rows + i] = a[(size_t)i * ld + j];
+    }
+  }
+  return t;
+}
+
+/* kiln_gemm_f32 with scratch from kiln_gemm_f32_scratch_size and the given pool. */
+static void call_gemm(const kiln_gemm_f32_params_t *p, const float *a, const float *b,
+                      const float *bias, const float *res, float *c,
+                      const kiln_thread_pool_t *pool) {
+  kiln_exec_t e = test_exec(pool, kiln_gemm_f32_scratch_size(p));
+  kiln_gemm_f32(p, a, b, bias, res, c, &e);
+  free(e.scratch);
+}
+
 typedef struct gemm_case {
   int32_t m, n, k;
   int32_t pad;   /* extra elements at the end of every row of A, B, C and the residual */
@@ -155,9 +204,38 @@ static void run_gemm(test_rng_t *rng, const gemm_case_t *gc, int trans_a, int tr
           ref_epilogue(v, (double)gc->alpha * acc, bv, res[(size_t)i * p.ldr + j]);
     }
   }
-  kiln_gemm_f32(&p, a, b, v->bias ? bias : NULL, v->residual ? res : NULL, c);
+  const float *bp = v->bias ? bias : NULL, *rp = v->residual ? res : NULL;
+  call_gemm(&p, a, b, bp, rp, c, NULL);
   size_t bad = 0;
   bool ok = compare(c, want, c_size, &bad);
+  /* Three threads, small cache blocks, and operands packed ahead of time give the same bits. */
+  const kiln_thread_pool_t pool = {NULL, reverse_parallel_for, 3};
+  int32_t mr, nr;
+  kiln_gemm_f32_block(&mr, &nr);
+  for (int form = 0; form < 3 && m > 0 && n > 0; form++) {
+    kiln_gemm_f32_params_t q = p;
+    float *pa = NULL, *pb = NULL;
+    if (form == 1) {
+      q.mc = mr;
+      q.nc = nr;
+    } else if (form == 2) {
+      float *at = trans_a ? transposed(a, k, m, p.lda) : NULL;
+      float *bt = trans_b ? NULL : transposed(b, k, n, p.ldb);
+      pa = pack_panels(at != NULL ? at : a, m, k, at != NULL ? k : p.lda, mr);
+      pb = pack_panels(bt != NULL ? bt : b, n, k, bt != NULL ? k : p.ldb, nr);
+      q.packed = KILN_PACKED_A | KILN_PACKED_B;
+      free(at);
+      free(bt);
+    }
+    float *c3 = alloc_floats(c_size, SENTINEL);
+    call_gemm(&q, pa != NULL ? pa : a, pb != NULL ? pb : b, bp, rp, c3, &pool);
+    test_check(memcmp(c, c3, c_size * sizeof(float)) == 0,
+               "gemm m=%d n=%d k=%d trans_a=%d trans_b=%d: 3 threads, form %d differ from 1", m, n,
+               k, trans_a, trans_b, form);
+    free(c3);
+    free(pa);
+    free(pb);
+  }
   test_check(ok,
              "gemm m=%d n=%d k=%d pad=%d trans_a=%d trans_b=%d bias=%d(mode %d) act=%s residual=%d:"
              " element %zu is %g, want %g",
@@ -300,8 +378,43 @@ static void run_conv(test_rng_t *rng, const conv_case_t *cc, const variant_t *v,
                                   cc->dilation_h,
                                   cc->dilation_w,
                                   cc->groups,
+                                  0,
+                                  0,
+                                  0,
+                                  0,
                                   v->e};
-    kiln_conv2d_f32(&p, x, w, b, r, y);
+    kiln_exec_t e = test_exec(NULL, kiln_conv2d_f32_scratch_size(&p));
+    kiln_conv2d_f32(&p, x, w, b, r, y, &e);
+    free(e.scratch);
+    /* Two threads and weights packed ahead of time give the same bits. */
+    int32_t mr, nr;
+    kiln_gemm_f32_block(&mr, &nr);
+    const int32_t go = cc->out_channels / cc->groups;
+    const int32_t kk = (cc->in_channels / cc->groups) * cc->kernel_h * cc->kernel_w;
+    const size_t wg = (size_t)((go + mr - 1) / mr) * (size_t)mr * (size_t)kk;
+    float *wp = alloc_floats(wg * (size_t)cc->groups + 1, 0.0f);
+    for (int32_t g = 0; g < cc->groups; g++) {
+      float *one = pack_panels(w + (size_t)g * go * kk, go, kk, kk, mr);
+      memcpy(wp + (size_t)g * wg, one, wg * sizeof(float));
+      free(one);
+    }
+    kiln_conv2d_f32_params_t q = p;
+    q.packed = KILN_PACKED_A;
+    q.kc = 7;
+    p.kc = 7;
+    const kiln_thread_pool_t pool = {NULL, reverse_parallel_for, 2};
+    float *y1 = alloc_floats(y_size, SENTINEL), *y2 = alloc_floats(y_size, SENTINEL);
+    e = test_exec(NULL, kiln_conv2d_f32_scratch_size(&p));
+    kiln_conv2d_f32(&p, x, w, b, r, y1, &e);
+    free(e.scratch);
+    e = test_exec(&pool, kiln_conv2d_f32_scratch_size(&q));
+    kiln_conv2d_f32(&q, x, wp, b, r, y2, &e);
+    free(e.scratch);
+    test_check(memcmp(y1, y2, y_size * sizeof(float)) == 0,
+               "conv2d: packed weights on 2 threads differ from 1 thread");
+    free(wp);
+    free(y1);
+    free(y2);
   }
   size_t bad = 0;
   bool ok = compare(y, want, y_size, &bad);

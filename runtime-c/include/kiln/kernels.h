@@ -3,7 +3,8 @@
  * run time (GEMM, convolution, depthwise convolution, pooling and their int8 forms).
  *
  * Freestanding: the kernels include only <stdbool.h>, <stddef.h> and <stdint.h>, call nothing
- * from libc, allocate nothing (scratch is one 256-byte row on the stack), keep no global or static
+ * from libc, allocate nothing (small rows on the stack; the GEMM-based kernels pack into the
+ * caller's kiln_exec_t scratch), keep no global or static
  * state and are reentrant. A compiler may still call its own runtime helpers (libgcc or
  * compiler-rt, e.g. integer division on ARM cores without a divide instruction) or turn a loop
  * into memset or memcpy, which freestanding environments provide.
@@ -45,6 +46,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kiln/runtime.h"
+
 #ifdef __cplusplus
 extern "C" {
 #define KILN_RESTRICT
@@ -68,6 +71,23 @@ typedef struct kiln_epilogue {
 } kiln_epilogue_t;
 
 /*
+ * How a heavy kernel may run: on a thread pool, with per-thread scratch. Kernels that take one cut
+ * their work into at most pool->num_threads chunks (one when pool is NULL or has no parallel_for);
+ * chunk i uses the bytes at scratch + i * scratch_stride, a 64-byte aligned slot at least as large
+ * as the kernel's *_scratch_size function says. Generated code passes one kiln_exec_t to every call
+ * of a run. The result never depends on the thread count.
+ */
+typedef struct kiln_exec {
+  const kiln_thread_pool_t *pool;
+  void *scratch;
+  int64_t scratch_stride;
+} kiln_exec_t;
+
+/* Values of the packed field: which operands the compiler packed ahead of time. */
+#define KILN_PACKED_A 1 /* A is [ceil(m / mr)][k][mr] panels, zero-padded (no trans_a) */
+#define KILN_PACKED_B 2 /* B is [ceil(n / nr)][k][nr] panels, zero-padded (no trans_b) */
+
+/*
  * C = epilogue(alpha * op(A) . op(B) + beta * bias), C is m x n, op(A) is m x k, op(B) is k x n.
  * op(A) = A (m x k, row i at A + i * lda) or, when trans_a, A^T (A is k x m, row p at A + p * lda);
  * likewise B with trans_b and ldb. Row i of C is at C + i * ldc, of residual at residual + i * ldr.
@@ -75,6 +95,11 @@ typedef struct kiln_epilogue {
  * bias_stride_n], so (0, 1) is one value per column (a fully connected layer), (1, 0) one per
  * row, (0, 0) a scalar and (n, 1) a full matrix (ONNX Gemm's C). The epilogue's bias step is
  * this beta * bias term.
+ *
+ * packed (KILN_PACKED_*) says which operands are already in the micro-kernel's panel layout, with
+ * the register block mr x nr of kiln_gemm_f32_block(); lda/ldb and trans_a/trans_b of a packed
+ * operand are ignored. mc, nc and kc are the cache blocks (rows, columns and reduction per packed
+ * block; 0 picks a default). The sum for each element is the same for every thread count.
  */
 typedef struct kiln_gemm_f32_params {
   int32_t m, n, k;
@@ -82,12 +107,21 @@ typedef struct kiln_gemm_f32_params {
   int32_t lda, ldb, ldc, ldr;
   int32_t bias_stride_m, bias_stride_n;
   float alpha, beta;
+  int32_t packed;
+  int32_t mc, nc, kc;
   kiln_epilogue_t epilogue;
 } kiln_gemm_f32_params_t;
 
 void kiln_gemm_f32(const kiln_gemm_f32_params_t *p, const float *KILN_RESTRICT a,
                    const float *KILN_RESTRICT b, const float *KILN_RESTRICT bias,
-                   const float *KILN_RESTRICT residual, float *KILN_RESTRICT c);
+                   const float *KILN_RESTRICT residual, float *KILN_RESTRICT c,
+                   const kiln_exec_t *exec);
+
+/* Bytes of per-thread scratch kiln_gemm_f32 needs with p. */
+int64_t kiln_gemm_f32_scratch_size(const kiln_gemm_f32_params_t *p);
+
+/* The register block this build's micro-kernel uses: rows (mr) and columns (nr) of a packed panel. */
+void kiln_gemm_f32_block(int32_t *mr, int32_t *nr);
 
 /*
  * 2-D convolution (ONNX Conv, auto_pad resolved): x is [batch][in_channels][in_h][in_w], w is
@@ -96,6 +130,10 @@ void kiln_gemm_f32(const kiln_gemm_f32_params_t *p, const float *KILN_RESTRICT a
  * oh * stride_h - pad_top + kh * dilation_h and columns ow * stride_w - pad_left + kw * dilation_w;
  * positions outside the input read zero, so the bottom and right padding follow from out_h and
  * out_w. in_channels and out_channels are multiples of groups.
+ *
+ * Each group is a GEMM: weights (group_out x group_in * kernel_h * kernel_w) times the image's
+ * im2col matrix, which is never built. packed = KILN_PACKED_A says w holds each group's weights
+ * in the GEMM's panel layout, group after group; mc, nc, kc are the GEMM's cache blocks.
  */
 typedef struct kiln_conv2d_f32_params {
   int32_t batch;
@@ -106,12 +144,18 @@ typedef struct kiln_conv2d_f32_params {
   int32_t pad_top, pad_left;
   int32_t dilation_h, dilation_w;
   int32_t groups;
+  int32_t packed;
+  int32_t mc, nc, kc;
   kiln_epilogue_t epilogue;
 } kiln_conv2d_f32_params_t;
 
 void kiln_conv2d_f32(const kiln_conv2d_f32_params_t *p, const float *KILN_RESTRICT x,
                      const float *KILN_RESTRICT w, const float *KILN_RESTRICT bias,
-                     const float *KILN_RESTRICT residual, float *KILN_RESTRICT y);
+                     const float *KILN_RESTRICT residual, float *KILN_RESTRICT y,
+                     const kiln_exec_t *exec);
+
+/* Bytes of per-thread scratch kiln_conv2d_f32 needs with p. */
+int64_t kiln_conv2d_f32_scratch_size(const kiln_conv2d_f32_params_t *p);
 
 /*
  * Depthwise convolution: a convolution with groups == channels and out_channels == channels *

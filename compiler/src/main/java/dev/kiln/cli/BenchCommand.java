@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.backend.llvm.Targets;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
 import dev.kiln.ir.DiagnosticException;
@@ -61,8 +62,20 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--target", paramLabel = "TRIPLE", description = "Default: the host.")
   private String target;
 
-  @Option(names = "--cpu", paramLabel = "NAME", description = "Default: the target's baseline.")
+  @Option(
+    names = "--cpu",
+    paramLabel = "NAME",
+    description = "Default: native for the host, else the target's baseline."
+  )
   private String cpu;
+
+  @Option(
+    names = "--threads",
+    paramLabel = "N",
+    defaultValue = "1",
+    description = "Threads of the pool the model runs on (default: 1)."
+  )
+  private int threads;
 
   @Mixin
   private PassOptions passOptions;
@@ -87,13 +100,19 @@ final class BenchCommand implements Callable<Integer> {
       Tensor given = in.values.get(name);
       args.add(given != null ? given : seeded(name, arguments.get(i).type(), i));
     }
-    var resolved = NativeCompiler.resolve(target, cpu);
-    NativeEngine.Timing t = new NativeEngine(resolved, 3600).bench(m, args, warmup, runs);
+    if (threads < 1 || threads > 1024) {
+      throw DiagnosticException.error(Location.UNKNOWN, "--threads must be in [1, 1024]");
+    }
+    var resolved = NativeCompiler.resolve(target, NativeCompiler.hostCpuByDefault(target, cpu));
+    NativeEngine.Timing t = new NativeEngine(resolved, 3600).bench(m, args, warmup, runs, threads);
     main.out.printf(
-      "kiln bench: %s for %s (%s): object %d bytes, workspace %d bytes%n",
+      "kiln bench: %s for %s (%s, %s kernels), %d thread%s: object %d bytes, workspace %d bytes%n",
       source.model,
       resolved.target().name(),
       resolved.cpuName(),
+      Targets.info(resolved).kernels(),
+      threads,
+      threads == 1 ? "" : "s",
       t.objectBytes(),
       t.workspaceBytes()
     );

@@ -116,7 +116,7 @@ final class CompileCommand implements Callable<Integer> {
       prefix,
       m.inputNames(),
       m.outputNames(),
-      true
+      Targets.info(resolved)
     );
     Map<String, byte[]> files = new LinkedHashMap<>();
     boolean needObject = kinds.contains(Emit.obj) || kinds.contains(Emit.so);
@@ -154,6 +154,14 @@ final class CompileCommand implements Callable<Integer> {
       files.put(prefix + ".loop", utf8(f.toString()));
     }
     OutputFiles.writeAll(outputDir, files);
+    main.err.printf(
+      "kiln compile: %s for %s, cpu %s (%s kernels): %s%n",
+      prefix,
+      resolved.target().name(),
+      resolved.cpuName(),
+      Targets.info(resolved).kernels(),
+      String.join(" ", files.keySet())
+    );
     return Main.OK;
   }
 

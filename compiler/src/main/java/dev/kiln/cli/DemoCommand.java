@@ -61,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
         NAME,
         m.inputNames(),
         m.outputNames(),
-        true
+        Targets.info(host)
       );
       byte[] object = NativeCompiler.object(f, host);
       Files.write(dir.resolve(NAME + ".o"), object);

@@ -95,8 +95,11 @@ final class OptCommand implements Callable<Integer> {
     String result;
     if (lower) {
       StringBuilder loops = new StringBuilder();
+      dev.kiln.ir.loop.TargetInfo target = dev.kiln.backend.llvm.Targets.info(
+        dev.kiln.emit.NativeCompiler.resolve(null, null)
+      );
       for (Func f : module.funcs()) {
-        loops.append(Lowering.lower(f, f.name(), List.of(), List.of(), true));
+        loops.append(Lowering.lower(f, f.name(), List.of(), List.of(), target));
       }
       result = loops.toString();
     } else {

@@ -73,8 +73,20 @@ final class RunCommand implements Callable<Integer> {
   )
   private String target;
 
-  @Option(names = "--cpu", paramLabel = "NAME", description = "Native backend: the CPU.")
+  @Option(
+    names = "--cpu",
+    paramLabel = "NAME",
+    description = "Native backend: the CPU (default: native on the host, else the baseline)."
+  )
   private String cpu;
+
+  @Option(
+    names = "--threads",
+    paramLabel = "N",
+    defaultValue = "1",
+    description = "Native backend: threads of the pool the model runs on (default: 1)."
+  )
+  private int threads;
 
   @Mixin
   private PassOptions passOptions;
@@ -107,7 +119,16 @@ final class RunCommand implements Callable<Integer> {
     List<Tensor> outputs = switch (backend) {
       case INTERP -> Interpreter.run(m.module().funcs().getFirst(), args);
       case LOOP -> LoopEngine.INSTANCE.run(m, args);
-      case NATIVE -> new NativeEngine(NativeCompiler.resolve(target, cpu), 3600).run(m, args);
+      case NATIVE -> {
+        if (threads < 1 || threads > 1024) {
+          throw DiagnosticException.error(Location.UNKNOWN, "--threads must be in [1, 1024]");
+        }
+        yield new NativeEngine(
+          NativeCompiler.resolve(target, NativeCompiler.hostCpuByDefault(target, cpu)),
+          3600,
+          threads
+        ).run(m, args);
+      }
     };
     for (int i = 0; i < outputs.size(); i++) {
       OutputFiles.write(outputDir.resolve("output_" + i + ".npy"), Npy.encode(outputs.get(i)));

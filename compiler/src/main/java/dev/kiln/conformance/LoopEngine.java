@@ -25,7 +25,7 @@ public final class LoopEngine implements ConformanceRunner.Engine {
       "model",
       m.inputNames(),
       m.outputNames(),
-      false
+      null
     );
     return LoopInterpreter.run(f, args);
   }

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * <pre>
  * #define NET_NUM_INPUTS 1
  * #define NET_NUM_OUTPUTS 1
- * #define NET_WORKSPACE_SIZE 1024        (bytes; 0 when none is needed)
+ * #define NET_WORKSPACE_SIZE 1024        (bytes for one thread; 0 when none is needed)
+ * #define NET_WORKSPACE_PER_THREAD 4096  (bytes more for each thread after the first)
  * #define NET_WORKSPACE_ALIGNMENT 64
  * #define NET_INPUT_0_NAME "x"           (the model's name, as a C string literal)
  * #define NET_INPUT_0_ELEM_TYPE 2        (a kiln_elem_type_t value of kiln/runtime.h: 2 is f32)
@@ -24,12 +25,18 @@ import java.util.regex.Pattern;
  * #define NET_INPUT_0_SIZE 784           (elements)
  * (the same for NET_OUTPUT_i_...)
  * int net_run(const void *const *inputs, void *const *outputs, void *workspace);
+ * int net_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,
+ *                      const struct kiln_thread_pool *pool);
  * </pre>
  *
  * {@code net_run} reads {@code inputs[i]} (dense row-major tensors of the declared types and
  * shapes), writes every element of {@code outputs[i]}, and uses {@code NET_WORKSPACE_SIZE} bytes at
  * {@code workspace} (64-byte aligned; may be NULL when the size is 0). It returns 0. It keeps no
- * state between calls, is reentrant with separate workspaces, and calls no allocator.
+ * state between calls, is reentrant with separate workspaces, and calls no allocator. {@code
+ * net_run_parallel} computes the same bits, cutting its heavy kernels into {@code
+ * pool->num_threads} chunks on the caller's pool ({@code kiln_thread_pool_t} of {@code
+ * kiln/runtime.h}; NULL runs on the calling thread); its workspace must hold {@code
+ * NET_WORKSPACE_SIZE + (num_threads - 1) * NET_WORKSPACE_PER_THREAD} bytes.
  */
 public final class CHeader {
 
@@ -54,12 +61,20 @@ public final class CHeader {
     s.append("#define ").append(up).append("_NUM_OUTPUTS ").append(f.outputs().size()).append('\n');
     s.append("#define ").append(up).append("_WORKSPACE_SIZE ").append(f.workspaceBytes());
     s.append('\n');
+    s.append("#define ").append(up).append("_WORKSPACE_PER_THREAD ");
+    s.append(f.threadScratchBytes()).append('\n');
     s.append("#define ").append(up).append("_WORKSPACE_ALIGNMENT 64\n");
     tensors(s, up + "_INPUT_", f.inputs());
     tensors(s, up + "_OUTPUT_", f.outputs());
     s.append("\n/* Runs the model: returns 0. See the Kiln README for the contract. */\n");
     s.append("int ").append(name);
-    s.append("_run(const void *const *inputs, void *const *outputs, void *workspace);\n\n");
+    s.append("_run(const void *const *inputs, void *const *outputs, void *workspace);\n");
+    s.append(
+      "\n/* The same on a thread pool; see NAME_WORKSPACE_PER_THREAD for its workspace. */\n"
+    );
+    s.append("struct kiln_thread_pool;\nint ").append(name);
+    s.append("_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,\n");
+    s.append("    const struct kiln_thread_pool *pool);\n\n");
     s.append("#ifdef __cplusplus\n}\n#endif\n\n#endif /* ").append(guard).append(" */\n");
     return s.toString();
   }

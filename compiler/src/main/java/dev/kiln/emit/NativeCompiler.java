@@ -19,6 +19,18 @@ public final class NativeCompiler {
     return Targets.resolve(target == null ? Targets.host().name() : target, cpu);
   }
 
+  /**
+   * The CPU for code that runs on this machine (bench, native run, conformance): {@code cpu} when
+   * given, else {@code native} when the target is the host (a null target), else null (the
+   * target's baseline).
+   */
+  public static String hostCpuByDefault(String target, String cpu) {
+    if (cpu != null) {
+      return cpu;
+    }
+    return target == null || target.equals(Targets.host().name()) ? Targets.NATIVE : null;
+  }
+
   /** The ELF object of {@code f} for {@code target}. */
   public static byte[] object(LoopFunc f, Targets.Resolved target) {
     return LlvmCodegen.compile(f, target).object();

@@ -29,11 +29,18 @@ public final class NativeEngine implements ConformanceRunner.Engine {
   private final Targets.Resolved target;
   private final Toolchain toolchain;
   private final long timeoutSeconds;
+  private final int threads;
 
   public NativeEngine(Targets.Resolved target, long timeoutSeconds) {
+    this(target, timeoutSeconds, 1);
+  }
+
+  /** An engine whose {@link #run} uses a pool of {@code threads} threads ({@code run_parallel}). */
+  public NativeEngine(Targets.Resolved target, long timeoutSeconds, int threads) {
     this.target = target;
     this.toolchain = Toolchain.forTarget(target);
     this.timeoutSeconds = timeoutSeconds;
+    this.threads = threads;
   }
 
   @Override
@@ -43,7 +50,8 @@ public final class NativeEngine implements ConformanceRunner.Engine {
     try (TempDir tmp = TempDir.create("kiln-native")) {
       Path dir = tmp.path();
       Path exe = link(f, object, dir);
-      List<String> files = inputFiles(dir, args);
+      List<String> files = new ArrayList<>(List.of("--threads", "" + threads));
+      files.addAll(inputFiles(dir, args));
       for (int i = 0; i < f.outputs().size(); i++) {
         files.add(dir.resolve("output_" + i + ".npy").toString());
       }
@@ -74,15 +82,17 @@ public final class NativeEngine implements ConformanceRunner.Engine {
 
   /**
    * Times the compiled model on {@code args}: {@code warmup} untimed runs, then {@code runs} timed
-   * one by one in the harness's {@code --bench} mode.
+   * one by one in the harness's {@code --bench} mode, on a pool of {@code threads} threads.
    */
-  public Timing bench(ImportedModel m, List<Tensor> args, long warmup, long runs) {
+  public Timing bench(ImportedModel m, List<Tensor> args, long warmup, long runs, int threads) {
     LoopFunc f = lower(m);
     byte[] object = NativeCompiler.object(f, target);
     try (TempDir tmp = TempDir.create("kiln-bench")) {
       Path dir = tmp.path();
       Path exe = link(f, object, dir);
-      List<String> files = new ArrayList<>(List.of("--bench", "" + warmup, "" + runs));
+      List<String> files = new ArrayList<>(
+        List.of("--threads", "" + threads, "--bench", "" + warmup, "" + runs)
+      );
       files.addAll(inputFiles(dir, args));
       String out = execute(exe, files, dir).strip();
       String[] w = out.substring(out.lastIndexOf("runs ")).split("\\s+");
@@ -97,20 +107,20 @@ public final class NativeEngine implements ConformanceRunner.Engine {
         Double.parseDouble(w[9]),
         Double.parseDouble(w[11]),
         object.length,
-        f.workspaceBytes()
+        f.workspaceBytes(threads)
       );
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private static LoopFunc lower(ImportedModel m) {
+  private LoopFunc lower(ImportedModel m) {
     return Lowering.lower(
       m.module().funcs().getFirst(),
       NAME,
       m.inputNames(),
       m.outputNames(),
-      true
+      Targets.info(target)
     );
   }
 

@@ -116,7 +116,7 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
       cmd.add("-static");
     }
     sources.forEach(s -> cmd.add(s.toString()));
-    cmd.addAll(List.of("-lm", "-o", exe.toString()));
+    cmd.addAll(List.of("-lm", "-pthread", "-o", exe.toString()));
     Result r = exec(cmd, includeDir, 300);
     if (r.exit() != 0) {
       throw new IllegalStateException(

@@ -21,6 +21,7 @@ import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.LoopFunc;
 import dev.kiln.ir.loop.Scalar;
 import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.loop.TargetInfo;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Elementwise;
 import dev.kiln.ir.op.If;
@@ -55,7 +56,8 @@ public final class Lowering {
 
   private final Func func;
   private final String name;
-  private final boolean kernels;
+  private final TargetInfo target;
+  private long threadScratch;
   private final MemoryPlan plan;
   private final Map<Value, Storage> storage = new IdentityHashMap<>();
   private final List<Buffer> inputs = new ArrayList<>();
@@ -79,24 +81,25 @@ public final class Lowering {
 
   private final Set<Node> fused;
 
-  private Lowering(Func func, String name, boolean kernels, MemoryPlan plan, Set<Node> fused) {
+  private Lowering(Func func, String name, TargetInfo target, MemoryPlan plan, Set<Node> fused) {
     this.fused = fused;
     this.func = func;
     this.name = name;
-    this.kernels = kernels;
+    this.target = target;
     this.plan = plan;
   }
 
   /**
    * Lowers {@code f}; the function's C symbol is {@code name + "_run"}. {@code outputNames} name the
-   * results for the header; {@code kernels} says whether micro-kernel calls may be emitted.
+   * results for the header; {@code target} is the target whose runtime-c micro-kernels calls may
+   * go to, or null for none (plain loops only).
    */
   public static LoopFunc lower(
     Func f,
     String name,
     List<String> inputNames,
     List<String> outputNames,
-    boolean kernels
+    TargetInfo target
   ) {
     check(f);
     Set<Node> fused = new HashSet<>();
@@ -105,7 +108,7 @@ public final class Lowering {
         fused.add(n);
       }
     }
-    Lowering l = new Lowering(f, name, kernels, MemoryPlan.of(f, fused), fused);
+    Lowering l = new Lowering(f, name, target, MemoryPlan.of(f, fused), fused);
     return l.run(inputNames, outputNames);
   }
 
@@ -226,7 +229,8 @@ public final class Lowering {
       outputs,
       constants,
       workspace,
-      workspaceBytes,
+      threadScratch > 0 ? align(workspaceBytes) : workspaceBytes,
+      align(threadScratch),
       emitter.finish()
     );
   }
@@ -453,7 +457,11 @@ public final class Lowering {
     return n;
   }
 
-  boolean kernels() {
-    return kernels;
+  TargetInfo target() {
+    return target;
+  }
+
+  void reserveThreadScratch(long bytes) {
+    threadScratch = Math.max(threadScratch, bytes);
   }
 }

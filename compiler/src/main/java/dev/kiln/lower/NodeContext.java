@@ -12,6 +12,7 @@ import dev.kiln.ir.loop.LowerContext;
 import dev.kiln.ir.loop.Scalar;
 import dev.kiln.ir.loop.Schedule;
 import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.loop.TargetInfo;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Elementwise;
 import java.util.ArrayList;
@@ -199,7 +200,12 @@ final class NodeContext implements LowerContext {
   }
 
   @Override
-  public boolean kernelsAvailable() {
-    return lowering.kernels();
+  public TargetInfo target() {
+    return lowering.target();
+  }
+
+  @Override
+  public void reserveThreadScratch(long bytes) {
+    lowering.reserveThreadScratch(bytes);
   }
 }

@@ -34,7 +34,7 @@ class ElementwiseLoweringTest {
   private static List<Tensor> agree(String kir, Tensor... inputs) {
     Func f = parse(kir);
     List<Tensor> expected = Interpreter.run(f, List.of(inputs));
-    LoopFunc lf = Lowering.lower(f, "t", List.of(), List.of(), false);
+    LoopFunc lf = Lowering.lower(f, "t", List.of(), List.of(), null);
     List<Tensor> actual = LoopInterpreter.run(lf, List.of(inputs));
     assertEquals(expected.size(), actual.size());
     for (int r = 0; r < expected.size(); r++) {
@@ -191,7 +191,7 @@ class ElementwiseLoweringTest {
       }
       """
     );
-    String text = LoopPrinter.print(Lowering.lower(f, "t", List.of(), List.of(), false));
+    String text = LoopPrinter.print(Lowering.lower(f, "t", List.of(), List.of(), null));
     assertEquals(1, text.split("for ", -1).length - 1, text);
     assertTrue(text.contains("div") && text.contains("max") && text.contains("exp"), text);
   }

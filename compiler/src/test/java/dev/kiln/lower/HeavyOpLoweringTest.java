@@ -28,6 +28,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HeavyOpLoweringTest {
 
+  /** The kernel-printing tests lower for x86-64 AVX2 (6x16 GEMM blocks). */
+  static final dev.kiln.ir.loop.TargetInfo KERNEL_TARGET = dev.kiln.backend.llvm.Targets.info(
+    dev.kiln.backend.llvm.Targets.resolve("x86_64-linux-gnu", "x86-64-v3")
+  );
+
   private static Func parse(String text) {
     return ModuleParser.parse(text, "heavy.kir").funcs().getFirst();
   }
@@ -67,7 +72,7 @@ class HeavyOpLoweringTest {
   /** Lowers the single-op function {@code body} and compares both interpreters. */
   private static void check(String signature, String body, double tolerance) {
     Func f = parse("func @main(" + signature + " {\n" + body + "\n}\n");
-    LoopFunc lf = Lowering.lower(f, "t", List.of(), List.of(), false);
+    LoopFunc lf = Lowering.lower(f, "t", List.of(), List.of(), null);
     List<Tensor> in = inputs(f, 7);
     Tensor want = Interpreter.run(f, in).getFirst();
     Tensor got = LoopInterpreter.run(lf, in).getFirst();
@@ -211,7 +216,7 @@ class HeavyOpLoweringTest {
 
   private static String kernelIr(String signature, String body) {
     Func f = parse("func @main(" + signature + " {\n" + body + "\n}\n");
-    return LoopPrinter.print(Lowering.lower(f, "t", List.of(), List.of(), true));
+    return LoopPrinter.print(Lowering.lower(f, "t", List.of(), List.of(), KERNEL_TARGET));
   }
 
   private static void assertContains(String ir, String... lines) {
@@ -232,8 +237,8 @@ class HeavyOpLoweringTest {
     assertContains(
       ir,
       "call kiln_conv2d_f32({1:i32, 4:i32, 7:i32, 6:i32, 6:i32, 4:i32, 3:i32, 3:i32, 3:i32, " +
-      "2:i32, 2:i32, 1:i32, 0:i32, 1:i32, 1:i32, 2:i32, 1:i32, 0:i32, 0.0:f32, 0.0:f32, 0.0:f32}, " +
-      "&%in0[0], &%in1[0], &%in2[0], &%in3[0], &%out0[0])"
+      "2:i32, 2:i32, 1:i32, 0:i32, 1:i32, 1:i32, 2:i32, 0:i32, 6:i32, 16:i32, 18:i32, 1:i32, 0:i32, " +
+      "0.0:f32, 0.0:f32, 0.0:f32}, &%in0[0], &%in1[0], &%in2[0], &%in3[0], &%out0[0], exec)"
     );
     assertFalse(ir.contains("for "), ir);
   }
@@ -286,8 +291,8 @@ class HeavyOpLoweringTest {
       ir,
       "for %b0 = 0 to 2 {",
       "call kiln_gemm_f32({3:i32, 5:i32, 4:i32, 0:i32, 0:i32, 4:i32, 5:i32, 5:i32, 5:i32, 0:i32, " +
-      "1:i32, 1.0:f32, 1.0:f32, 3:i32, 0:i32, 0.25:f32, 0.0:f32, 0.0:f32}, &%in0[mul(%b0, 12)], " +
-      "&%in1[0], &%in2[0], null, &%out0[mul(%b0, 15)])"
+      "1:i32, 1.0:f32, 1.0:f32, 0:i32, 6:i32, 16:i32, 4:i32, 3:i32, 0:i32, 0.25:f32, 0.0:f32, " +
+      "0.0:f32}, &%in0[mul(%b0, 12)], &%in1[0], &%in2[0], null, &%out0[mul(%b0, 15)], exec)"
     );
   }
 
@@ -303,8 +308,8 @@ class HeavyOpLoweringTest {
     assertContains(
       ir,
       "call kiln_gemm_f32({3:i32, 5:i32, 4:i32, 1:i32, 1:i32, 3:i32, 4:i32, 5:i32, 5:i32, 1:i32, " +
-      "0:i32, 0.5:f32, 2.0:f32, 0:i32, 0:i32, 0.0:f32, 0.0:f32, 0.0:f32}, &%in0[0], &%in1[0], " +
-      "&%in2[0], null, &%out0[0])",
+      "0:i32, 0.5:f32, 2.0:f32, 0:i32, 6:i32, 16:i32, 4:i32, 0:i32, 0:i32, 0.0:f32, 0.0:f32, " +
+      "0.0:f32}, &%in0[0], &%in1[0], &%in2[0], null, &%out0[0], exec)",
       "= tanh(%out0["
     );
   }

@@ -25,7 +25,7 @@ class MoveLoweringTest {
   }
 
   private static LoopFunc lower(Func f) {
-    return Lowering.lower(f, "t", List.of(), List.of(), false);
+    return Lowering.lower(f, "t", List.of(), List.of(), null);
   }
 
   private static Tensor f32(long[] dims, double... v) {

@@ -26,6 +26,11 @@ import org.junit.jupiter.api.Test;
  */
 class QuantizedLoweringTest {
 
+  /** The kernel-printing tests lower for x86-64 AVX2 (6x16 GEMM blocks). */
+  static final dev.kiln.ir.loop.TargetInfo KERNEL_TARGET = dev.kiln.backend.llvm.Targets.info(
+    dev.kiln.backend.llvm.Targets.resolve("x86_64-linux-gnu", "x86-64-v3")
+  );
+
   /** Random inputs: i8 and u8 over their whole range, i32 (biases) in [-bias, bias]. */
   private static List<Tensor> inputs(Func f, long seed, long bias) {
     Random r = new Random(seed);
@@ -49,7 +54,7 @@ class QuantizedLoweringTest {
     Func f = ModuleParser.parse("func @main(" + signature + " {\n" + body + "\n}\n", "q.kir")
       .funcs()
       .getFirst();
-    LoopFunc lf = Lowering.lower(f, "t", List.of(), List.of(), false);
+    LoopFunc lf = Lowering.lower(f, "t", List.of(), List.of(), null);
     for (long seed = 1; seed <= 3; seed++) {
       List<Tensor> in = inputs(f, seed, bias);
       Tensor want = Interpreter.run(f, in).getFirst();
@@ -159,7 +164,7 @@ class QuantizedLoweringTest {
     Func f = ModuleParser.parse("func @main(" + signature + " {\n" + body + "\n}\n", "q.kir")
       .funcs()
       .getFirst();
-    return LoopPrinter.print(Lowering.lower(f, "t", List.of(), List.of(), true));
+    return LoopPrinter.print(Lowering.lower(f, "t", List.of(), List.of(), KERNEL_TARGET));
   }
 
   @Test

@@ -25,7 +25,7 @@ class ReductionLoweringTest {
 
   /** Runs {@code f} lowered and in the reference interpreter; returns both results. */
   private static List<List<Tensor>> both(Func f, List<Tensor> inputs) {
-    LoopFunc lf = Lowering.lower(f, "t", List.of(), List.of(), false);
+    LoopFunc lf = Lowering.lower(f, "t", List.of(), List.of(), null);
     return List.of(LoopInterpreter.run(lf, inputs), Interpreter.run(f, inputs));
   }
 
@@ -235,7 +235,7 @@ class ReductionLoweringTest {
       }
       """
     );
-    String text = LoopPrinter.print(Lowering.lower(f, "t", List.of(), List.of(), false));
+    String text = LoopPrinter.print(Lowering.lower(f, "t", List.of(), List.of(), null));
     assertTrue(text.contains(": f64 = 0.0:f64"), text);
     assertTrue(text.contains(":= add(%acc"), text);
     assertTrue(text.contains("cast<f64>(%in0["), text);

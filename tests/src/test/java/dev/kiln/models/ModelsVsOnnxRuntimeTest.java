@@ -118,7 +118,7 @@ class ModelsVsOnnxRuntimeTest {
         "model",
         m.inputNames(),
         m.outputNames(),
-        true
+        Targets.info(NativeCompiler.resolve(target, null))
       );
       byte[] o = NativeCompiler.object(f, NativeCompiler.resolve(target, null));
       assertTrue(o.length > 64 && o[0] == 0x7f && o[1] == 'E', name + " for " + target);

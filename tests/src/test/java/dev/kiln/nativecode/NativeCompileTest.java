@@ -288,9 +288,22 @@ class NativeCompileTest {
   @Test
   void benchReportsOrderedTimesAndSizes() {
     assumeCc();
-    Cli.Result r = ok("bench", DIGITS.toString(), "--runs", "7", "--warmup", "2");
+    Cli.Result r = ok(
+      "bench",
+      DIGITS.toString(),
+      "--cpu",
+      "x86-64-v2",
+      "--threads",
+      "2",
+      "--runs",
+      "7",
+      "--warmup",
+      "2"
+    );
     String out = r.out();
-    assertTrue(out.contains("object ") && out.contains("workspace 192 bytes"), out);
+    assertTrue(out.contains("(x86-64-v2, X86_SSE kernels), 2 threads"), out);
+    // 192 bytes of arena and, per thread, a packed 4 x 64 block of A (1 KiB).
+    assertTrue(out.contains("object ") && out.contains("workspace 2240 bytes"), out);
     java.util.regex.Matcher m = java.util.regex.Pattern.compile(
       "7 runs after 2 warm-up: min ([0-9.]+) us, median ([0-9.]+) us, mean ([0-9.]+) us, " +
       "p90 ([0-9.]+) us, max ([0-9.]+) us"

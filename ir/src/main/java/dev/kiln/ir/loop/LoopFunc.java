@@ -11,7 +11,10 @@ import java.util.Set;
 /**
  * One compiled function: {@code int NAME_run(inputs, outputs, workspace)}. It reads the caller's
  * {@code inputs}, writes every element of {@code outputs}, may use {@code workspaceBytes} bytes of
- * the caller's workspace (64-byte aligned) and reads {@code constants}. Construction verifies the
+ * the caller's workspace (64-byte aligned) and reads {@code constants}. The workspace is the
+ * planned arena ({@link #arenaBytes}, where workspace buffers live) followed by one scratch slot
+ * of {@link #threadScratchBytes} per thread for kernels passed {@link Stmt.Exec}; with {@code t}
+ * threads it needs {@link #workspaceBytes(int)}. Construction verifies the
  * body: every buffer it touches is declared here, no store goes to an input or constant, every
  * variable is in scope where it is used, workspace buffers fit the workspace.
  */
@@ -23,6 +26,7 @@ public final class LoopFunc {
   private final List<Buffer> constants;
   private final List<Buffer> workspace;
   private final long workspaceBytes;
+  private final long threadScratchBytes;
   private final List<Stmt> body;
 
   public LoopFunc(
@@ -34,6 +38,30 @@ public final class LoopFunc {
     long workspaceBytes,
     List<Stmt> body
   ) {
+    this(name, inputs, outputs, constants, workspace, workspaceBytes, 0, body);
+  }
+
+  /**
+   * A function whose workspace is an arena of {@code arenaBytes} followed by per-thread kernel
+   * scratch slots of {@code threadScratchBytes} (both multiples of 64).
+   */
+  public LoopFunc(
+    String name,
+    List<Buffer> inputs,
+    List<Buffer> outputs,
+    List<Buffer> constants,
+    List<Buffer> workspace,
+    long arenaBytes,
+    long threadScratchBytes,
+    List<Stmt> body
+  ) {
+    if ((arenaBytes % 64 != 0 && threadScratchBytes > 0) || threadScratchBytes % 64 != 0) {
+      fail(
+        "arena " + arenaBytes + " and thread scratch " + threadScratchBytes + " must be 64-aligned"
+      );
+    }
+    this.threadScratchBytes = threadScratchBytes;
+    long workspaceBytes = arenaBytes;
     this.name = name;
     this.inputs = List.copyOf(inputs);
     this.outputs = List.copyOf(outputs);
@@ -64,8 +92,24 @@ public final class LoopFunc {
     return workspace;
   }
 
+  /** The workspace for one thread: the arena and one scratch slot. */
   public long workspaceBytes() {
+    return workspaceBytes(1);
+  }
+
+  /** The workspace a run on {@code threads} threads needs. */
+  public long workspaceBytes(int threads) {
+    return Math.addExact(workspaceBytes, Math.multiplyExact(threadScratchBytes, threads));
+  }
+
+  /** Bytes of the planned arena, where the workspace buffers live; thread scratch follows it. */
+  public long arenaBytes() {
     return workspaceBytes;
+  }
+
+  /** Bytes of kernel scratch each thread needs after the arena (0 when no kernel needs any). */
+  public long threadScratchBytes() {
+    return threadScratchBytes;
   }
 
   public List<Stmt> body() {
@@ -176,6 +220,7 @@ public final class LoopFunc {
               case Stmt.Value v -> expr(v.value());
               case Stmt.Struct st -> st.fields().forEach(this::expr);
               case Stmt.Null n -> {}
+              case Stmt.Exec x -> {}
             }
           }
         }

@@ -42,7 +42,10 @@ public final class LoopPrinter {
   }
 
   private void func(LoopFunc f) {
-    out.append("loop.func @").append(f.name()).append(" workspace ").append(f.workspaceBytes());
+    out.append("loop.func @").append(f.name()).append(" workspace ").append(f.arenaBytes());
+    if (f.threadScratchBytes() > 0) {
+      out.append(" thread_scratch ").append(f.threadScratchBytes());
+    }
     out.append(" {\n");
     for (Buffer b : f.buffers()) {
       out.append("  ").append(b.kind().name().toLowerCase(java.util.Locale.ROOT)).append(' ');
@@ -155,6 +158,7 @@ public final class LoopPrinter {
               out.append(']');
             }
             case Stmt.Null n -> out.append("null");
+            case Stmt.Exec x -> out.append("exec");
             case Stmt.Value v -> expr(v.value());
             case Stmt.Struct st -> {
               out.append('{');

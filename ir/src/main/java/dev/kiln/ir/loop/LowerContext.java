@@ -108,6 +108,20 @@ public interface LowerContext {
     emit(new Stmt.Call(kernel, args));
   }
 
+  /**
+   * The target the code is for when it links the runtime-c micro-kernels; null when it does not
+   * (the Loop IR interpreter).
+   */
+  TargetInfo target();
+
   /** Whether the target links the runtime-c micro-kernels (the Loop IR interpreter does not). */
-  boolean kernelsAvailable();
+  default boolean kernelsAvailable() {
+    return target() != null;
+  }
+
+  /**
+   * Asks for {@code bytes} of per-thread scratch for a kernel call passed {@link Stmt.Exec}: every
+   * thread slot of the function is at least that large.
+   */
+  void reserveThreadScratch(long bytes);
 }

@@ -98,6 +98,13 @@ public sealed interface Stmt {
   /** A C null pointer. */
   record Null() implements Arg {}
 
+  /**
+   * A pointer to the run's {@code kiln_exec_t}: the thread pool the caller passed (or none) and
+   * the per-thread scratch slots at the end of the workspace ({@link LoopFunc#threadScratchBytes}
+   * each).
+   */
+  record Exec() implements Arg {}
+
   /** A scalar passed by value. */
   record Value(Expr value) implements Arg {}
 

@@ -1,5 +1,6 @@
 package dev.kiln.ir.op;
 
+import dev.kiln.ir.Tensor;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Ex;
 import dev.kiln.ir.loop.Expr;
@@ -98,7 +99,10 @@ final class MatMulLowering {
     long bm = bias ? biasDims[biasDims.length - 2] : 1;
     long bn = bias ? biasDims[biasDims.length - 1] : 1;
     long[] biasBatch = bias ? Arrays.copyOf(biasDims, biasDims.length - 2) : new long[0];
-    List<Expr> fields = params(
+    Tensor constB = ctx.constant(1);
+    boolean packB = GemmKernel.packable(constB);
+    List<Expr> fields = GemmKernel.params(
+      ctx,
       d.m(),
       d.n(),
       d.k(),
@@ -111,10 +115,27 @@ final class MatMulLowering {
       bn == 1 ? 0 : 1,
       1.0,
       1.0,
+      packB,
       post ? Activation.NONE : op.activation(),
       op.activationAlpha(),
       op.activationBeta()
     );
+    int nr = packB ? ctx.target().gemmNr() : 0;
+    long n = d.n();
+    Buffer bBuf = packB
+      ? ctx.table(
+        GemmKernel.pack(
+          constB,
+          Strides.product(bb, 0, bb.length),
+          d.k() * n,
+          n,
+          d.k(),
+          nr,
+          (j, q) -> q * n + j
+        )
+      )
+      : ctx.operandBuffer(1);
+    long bMatrix = packB ? GemmKernel.panelsSize(n, d.k(), nr) : d.k() * n;
     Buffer out = ctx.resultBuffer(0);
     WindowLowering.nest(ctx, "b", d.batch(), batch -> {
       Expr ao = Ex.mul(
@@ -123,7 +144,7 @@ final class MatMulLowering {
       );
       Expr bo = Ex.mul(
         Ex.linear(bb, WindowLowering.broadcast(batch, bb, d.batch())),
-        Ex.i64(d.k() * d.n())
+        Ex.i64(bMatrix)
       );
       Expr yo = Ex.mul(Ex.linear(d.batch(), batch), Ex.i64(d.m() * d.n()));
       Stmt.Arg biasArg = new Stmt.Null();
@@ -139,10 +160,11 @@ final class MatMulLowering {
         List.of(
           new Stmt.Struct(fields),
           new Stmt.Pointer(ctx.operandBuffer(0), ao),
-          new Stmt.Pointer(ctx.operandBuffer(1), bo),
+          new Stmt.Pointer(bBuf, bo),
           biasArg,
           new Stmt.Null(),
-          new Stmt.Pointer(out, yo)
+          new Stmt.Pointer(out, yo),
+          new Stmt.Exec()
         )
       );
     });
@@ -180,45 +202,6 @@ final class MatMulLowering {
     return r.stream().mapToLong(Long::longValue).toArray();
   }
 
-  /** The fields of a {@code kiln_gemm_f32_params_t}. */
-  private static List<Expr> params(
-    long m,
-    long n,
-    long k,
-    boolean transA,
-    boolean transB,
-    long lda,
-    long ldb,
-    long ldc,
-    long biasStrideM,
-    long biasStrideN,
-    double alpha,
-    double beta,
-    Activation activation,
-    double activationAlpha,
-    double activationBeta
-  ) {
-    List<Expr> fields = new ArrayList<>(
-      WindowLowering.i32s(
-        m,
-        n,
-        k,
-        transA ? 1 : 0,
-        transB ? 1 : 0,
-        lda,
-        ldb,
-        ldc,
-        ldc,
-        biasStrideM,
-        biasStrideN
-      )
-    );
-    fields.add(Ex.c(Scalar.F32, alpha));
-    fields.add(Ex.c(Scalar.F32, beta));
-    fields.addAll(ActivationLowering.kernelEpilogue(activation, activationAlpha, activationBeta));
-    return fields;
-  }
-
   /** {@link Gemm}: {@code y = activation(alpha * op(a) op(b) + beta * c)}. */
   static void gemm(LowerContext ctx, Gemm op) {
     long[] a = ctx.operandDims(0);
@@ -231,7 +214,10 @@ final class MatMulLowering {
         ? matrixDims(ctx.operandDims(2), 2, new Dims(new long[0], y[0], k, y[1], false, false))
         : new long[] { 1, 1 };
       boolean post = !ActivationLowering.inKernel(op.activation());
-      List<Expr> fields = params(
+      Tensor constB = ctx.constant(1);
+      boolean packB = GemmKernel.packable(constB);
+      List<Expr> fields = GemmKernel.params(
+        ctx,
         y[0],
         y[1],
         k,
@@ -244,19 +230,36 @@ final class MatMulLowering {
         cd[1] == 1 ? 0 : 1,
         op.alpha(),
         op.beta(),
+        packB,
         post ? Activation.NONE : op.activation(),
         op.activationAlpha(),
         op.activationBeta()
       );
+      long n = y[1];
+      long ldb = b[1];
+      Buffer bBuf = packB
+        ? ctx.table(
+          GemmKernel.pack(
+            constB,
+            1,
+            0,
+            n,
+            k,
+            ctx.target().gemmNr(),
+            op.transB() ? (j, q) -> j * ldb + q : (j, q) -> q * ldb + j
+          )
+        )
+        : ctx.operandBuffer(1);
       ctx.call(
         "kiln_gemm_f32",
         List.of(
           new Stmt.Struct(fields),
           WindowLowering.pointer(ctx.operandBuffer(0)),
-          WindowLowering.pointer(ctx.operandBuffer(1)),
+          WindowLowering.pointer(bBuf),
           c ? WindowLowering.pointer(ctx.operandBuffer(2)) : new Stmt.Null(),
           new Stmt.Null(),
-          WindowLowering.pointer(ctx.resultBuffer(0))
+          WindowLowering.pointer(ctx.resultBuffer(0)),
+          new Stmt.Exec()
         )
       );
       if (post) {

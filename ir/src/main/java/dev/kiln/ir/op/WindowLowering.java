@@ -1,6 +1,7 @@
 package dev.kiln.ir.op;
 
 import dev.kiln.ir.ElementType;
+import dev.kiln.ir.Tensor;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Ex;
 import dev.kiln.ir.loop.Expr;
@@ -336,21 +337,39 @@ final class WindowLowering {
         g.dilations()[1]
       )
     );
+    Buffer weights = ctx.operandBuffer(1);
     if (!depthwise) {
       fields.addAll(i32s(op.group()));
+      long groups = op.group();
+      long go = w[0] / groups;
+      long kk = w[1] * w[2] * w[3];
+      GemmKernel gk = GemmKernel.of(ctx.target(), go, y[2] * y[3], kk);
+      Tensor constW = ctx.constant(1);
+      int packed = GemmKernel.packable(constW) ? GemmKernel.PACKED_A : 0;
+      if (packed != 0) {
+        int mr = ctx.target().gemmMr();
+        weights = ctx.table(
+          GemmKernel.pack(constW, groups, go * kk, go, kk, mr, (r, q) -> r * kk + q)
+        );
+      }
+      ctx.reserveThreadScratch(gk.scratchBytes(packed));
+      fields.addAll(gk.blockFields(packed));
     }
     fields.addAll(epilogue);
-    ctx.call(
-      depthwise ? "kiln_depthwise_conv2d_f32" : "kiln_conv2d_f32",
+    List<Stmt.Arg> args = new ArrayList<>(
       List.of(
         new Stmt.Struct(fields),
         pointer(ctx.operandBuffer(0)),
-        pointer(ctx.operandBuffer(1)),
+        pointer(weights),
         ctx.numOperands() > 2 ? pointer(ctx.operandBuffer(2)) : new Stmt.Null(),
         residual && !post ? pointer(ctx.operandBuffer(3)) : new Stmt.Null(),
         pointer(ctx.resultBuffer(0))
       )
     );
+    if (!depthwise) {
+      args.add(new Stmt.Exec());
+    }
+    ctx.call(depthwise ? "kiln_depthwise_conv2d_f32" : "kiln_conv2d_f32", args);
     if (post) {
       epiloguePass(ctx, op.activation(), op.activationAlpha(), op.activationBeta(), 3);
     }

@@ -164,6 +164,9 @@ public final class Clang {
     for (Path dir : includeDirs) {
       cmd.add("-I" + dir.toAbsolutePath());
     }
+    for (String define : Targets.kernelDefines(target)) {
+      cmd.add("-D" + define);
+    }
     cmd.add("-o");
     cmd.add(output);
     cmd.add(source);

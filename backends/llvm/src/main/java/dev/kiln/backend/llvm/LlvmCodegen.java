@@ -163,19 +163,21 @@ public final class LlvmCodegen {
             BitcodeLinker.link(module, kernel.getValue(), kernel.getKey());
           }
           String symbol = f.name() + "_run";
-          LLVMValueRef run = LoopTranslator.define(
+          LoopTranslator.Entry entry = LoopTranslator.define(
             module,
-            symbol,
+            f.name(),
             f,
             constants(module, f, machine)
           );
-          machine.markFunction(run);
-          LLVMAddAttributeAtIndex(
-            run,
-            LLVMAttributeFunctionIndex,
-            LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
-          );
-          internalizeAllBut(module, symbol);
+          for (LLVMValueRef fn : List.of(entry.run(), entry.runParallel())) {
+            machine.markFunction(fn);
+            LLVMAddAttributeAtIndex(
+              fn,
+              LLVMAttributeFunctionIndex,
+              LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
+            );
+          }
+          internalizeAllBut(module, Set.of(symbol, symbol + "_parallel"));
           Compiled[] result = new Compiled[1];
           List<String> errors = Llvm.collectErrors(ctx, () ->
             result[0] = optimizeAndEmit(machine, module, wanted)
@@ -281,13 +283,13 @@ public final class LlvmCodegen {
   }
 
   /** Gives every defined function and global except {@code exported} internal linkage. */
-  private static void internalizeAllBut(LLVMModuleRef module, String exported) {
+  private static void internalizeAllBut(LLVMModuleRef module, Set<String> exported) {
     for (
       LLVMValueRef fn = LLVMGetFirstFunction(module);
       fn != null && !fn.isNull();
       fn = LLVMGetNextFunction(fn)
     ) {
-      if (LLVMIsDeclaration(fn) == 0 && !exported.equals(LLVMGetValueName(fn).getString())) {
+      if (LLVMIsDeclaration(fn) == 0 && !exported.contains(LLVMGetValueName(fn).getString())) {
         LLVMSetLinkage(fn, LLVMInternalLinkage);
       }
     }

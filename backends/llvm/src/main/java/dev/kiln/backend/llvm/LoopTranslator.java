@@ -83,6 +83,9 @@ final class LoopTranslator {
   private final LLVMTypeRef i64;
   private final LLVMTypeRef ptr;
 
+  /** The run's {@code kiln_exec_t}, set up in the entry block. */
+  private LLVMValueRef exec;
+
   private LoopTranslator(LLVMModuleRef module, LLVMValueRef function) {
     this.module = module;
     this.function = function;
@@ -107,34 +110,53 @@ final class LoopTranslator {
    */
   private final boolean softDouble;
 
+  /** The two exported functions of a model. */
+  record Entry(LLVMValueRef run, LLVMValueRef runParallel) {}
+
   /**
-   * Defines {@code int32_t NAME_run(ptr inputs, ptr outputs, ptr workspace)} in {@code module}
-   * (whose data layout is set) computing {@code f}; {@code constants} maps each constant buffer to
-   * its global. Kernels that {@code f} calls must already be defined in the module.
+   * Defines {@code int32_t PREFIX_run_parallel(ptr inputs, ptr outputs, ptr workspace, ptr pool)}
+   * computing {@code f} and {@code int32_t PREFIX_run(ptr inputs, ptr outputs, ptr workspace)}
+   * calling it with a null pool, in {@code module} (whose data layout is set); {@code constants}
+   * maps each constant buffer to its global. Kernels that {@code f} calls must already be defined
+   * in the module.
    */
-  static LLVMValueRef define(
+  static Entry define(
     LLVMModuleRef module,
-    String symbol,
+    String prefix,
     LoopFunc f,
     Map<Buffer, LLVMValueRef> constants
   ) {
     LLVMContextRef ctx = LLVMGetModuleContext(module);
     LLVMTypeRef p = LLVMPointerTypeInContext(ctx, 0);
-    LLVMTypeRef type = LLVMFunctionType(
-      LLVMInt32TypeInContext(ctx),
-      new PointerPointer<>(p, p, p),
-      3,
-      0
-    );
-    LLVMValueRef fn = LLVMAddFunction(module, symbol, type);
-    LoopTranslator t = new LoopTranslator(module, fn);
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
+    LLVMTypeRef parallelType = LLVMFunctionType(i32, new PointerPointer<>(p, p, p, p), 4, 0);
+    LLVMValueRef parallel = LLVMAddFunction(module, prefix + "_run_parallel", parallelType);
+    LoopTranslator t = new LoopTranslator(module, parallel);
     try {
       t.body(f, constants);
     } finally {
       LLVMDisposeBuilder(t.b);
       LLVMDisposeBuilder(t.allocas);
     }
-    return fn;
+    LLVMValueRef run = LLVMAddFunction(
+      module,
+      prefix + "_run",
+      LLVMFunctionType(i32, new PointerPointer<>(p, p, p), 3, 0)
+    );
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
+    try {
+      LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, run, "entry"));
+      LLVMValueRef[] args = {
+        LLVMGetParam(run, 0),
+        LLVMGetParam(run, 1),
+        LLVMGetParam(run, 2),
+        LLVMConstPointerNull(p),
+      };
+      LLVMBuildRet(b, LLVMBuildCall2(b, parallelType, parallel, new PointerPointer<>(args), 4, ""));
+    } finally {
+      LLVMDisposeBuilder(b);
+    }
+    return new Entry(run, parallel);
   }
 
   private void body(LoopFunc f, Map<Buffer, LLVMValueRef> constants) {
@@ -144,9 +166,11 @@ final class LoopTranslator {
     LLVMValueRef inputs = LLVMGetParam(function, 0);
     LLVMValueRef outputs = LLVMGetParam(function, 1);
     LLVMValueRef workspace = LLVMGetParam(function, 2);
+    LLVMValueRef pool = LLVMGetParam(function, 3);
     LLVMSetValueName2(inputs, "inputs", 6);
     LLVMSetValueName2(outputs, "outputs", 7);
     LLVMSetValueName2(workspace, "workspace", 9);
+    LLVMSetValueName2(pool, "pool", 4);
     for (Buffer buf : f.inputs()) {
       bases.put(buf, loadPointer(inputs, buf));
     }
@@ -167,10 +191,36 @@ final class LoopTranslator {
         )
       );
     }
+    exec = execContext(f, workspace, pool);
     LLVMPositionBuilderAtEnd(b, start);
     stmts(f.body());
     LLVMBuildRet(b, LLVMConstInt(i32, 0, 0));
     LLVMBuildBr(allocas, start);
+  }
+
+  /**
+   * The run's {@code kiln_exec_t} ({@code {ptr pool, ptr scratch, i64 scratch_stride}}) in an
+   * entry-block alloca: the caller's pool and the thread slots after the arena.
+   */
+  private LLVMValueRef execContext(LoopFunc f, LLVMValueRef workspace, LLVMValueRef pool) {
+    LLVMTypeRef type = LLVMStructTypeInContext(ctx, new PointerPointer<>(ptr, ptr, i64), 3, 0);
+    LLVMValueRef e = LLVMBuildAlloca(allocas, type, "exec");
+    LLVMValueRef scratch = LLVMBuildInBoundsGEP2(
+      allocas,
+      i8,
+      workspace,
+      one(LLVMConstInt(i64, f.arenaBytes(), 0)),
+      1,
+      "thread_scratch"
+    );
+    LLVMBuildStore(allocas, pool, LLVMBuildStructGEP2(allocas, type, e, 0, ""));
+    LLVMBuildStore(allocas, scratch, LLVMBuildStructGEP2(allocas, type, e, 1, ""));
+    LLVMBuildStore(
+      allocas,
+      LLVMConstInt(i64, f.threadScratchBytes(), 0),
+      LLVMBuildStructGEP2(allocas, type, e, 2, "")
+    );
+    return e;
   }
 
   private LLVMValueRef loadPointer(LLVMValueRef array, Buffer buf) {
@@ -412,6 +462,7 @@ final class LoopTranslator {
     return switch (a) {
       case Stmt.Pointer p -> element(p.buffer(), p.index());
       case Stmt.Null n -> LLVMConstPointerNull(ptr);
+      case Stmt.Exec x -> exec;
       case Stmt.Value v -> expr(v.value());
       case Stmt.Struct st -> {
         LLVMTypeRef[] fields = new LLVMTypeRef[st.fields().size()];

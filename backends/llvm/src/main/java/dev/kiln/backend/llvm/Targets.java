@@ -2,6 +2,7 @@ package dev.kiln.backend.llvm;
 
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
+import dev.kiln.ir.loop.TargetInfo;
 import java.util.List;
 import java.util.Optional;
 
@@ -208,5 +209,78 @@ public final class Targets {
       return new Resolved(t, cpu.name(), t.triple(), h.name(), h.features());
     }
     return new Resolved(t, cpu.name(), t.triple(), cpu.llvmCpu(), cpu.features());
+  }
+
+  /**
+   * What lowering needs to know about {@code r}: the kernel set its CPU's features select, the
+   * GEMM register block the runtime-c micro-kernel is compiled with for it, and typical cache
+   * sizes of such cores.
+   */
+  public static TargetInfo info(Resolved r) {
+    String name = r.target().name() + "/" + r.cpuName();
+    return switch (r.arch()) {
+      case X86 -> {
+        String f = r.features();
+        boolean avx512 = r.cpu().equals("skylake-avx512") || f.contains("+avx512f");
+        boolean avx2 = r.cpu().equals("x86-64-v3") || (f.contains("+avx2") && f.contains("+fma"));
+        if (avx512) {
+          yield new TargetInfo(
+            name,
+            TargetInfo.KernelSet.X86_AVX512,
+            64,
+            12,
+            32,
+            48 << 10,
+            1 << 20,
+            true
+          );
+        }
+        if (avx2) {
+          yield new TargetInfo(
+            name,
+            TargetInfo.KernelSet.X86_AVX2,
+            32,
+            6,
+            16,
+            32 << 10,
+            512 << 10,
+            true
+          );
+        }
+        yield new TargetInfo(
+          name,
+          TargetInfo.KernelSet.X86_SSE,
+          16,
+          4,
+          8,
+          32 << 10,
+          256 << 10,
+          true
+        );
+      }
+      case AARCH64 -> new TargetInfo(
+        name,
+        TargetInfo.KernelSet.NEON64,
+        16,
+        8,
+        12,
+        32 << 10,
+        512 << 10,
+        true
+      );
+      case ARM -> r.target().relocation() == Relocation.STATIC
+        ? new TargetInfo(name, TargetInfo.KernelSet.SCALAR, 4, 4, 4, 1 << 10, 8 << 10, false)
+        : new TargetInfo(name, TargetInfo.KernelSet.NEON32, 16, 4, 8, 32 << 10, 256 << 10, true);
+    };
+  }
+
+  /** The {@code -D} definitions that compile the runtime-c kernels for {@link #info}'s block. */
+  public static List<String> kernelDefines(Resolved r) {
+    TargetInfo t = info(r);
+    return List.of(
+      "KILN_GEMM_VLEN=" + t.vectorLanes(),
+      "KILN_GEMM_MR=" + t.gemmMr(),
+      "KILN_GEMM_NR=" + t.gemmNr()
+    );
   }
 }

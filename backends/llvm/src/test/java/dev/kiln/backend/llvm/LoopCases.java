@@ -47,6 +47,7 @@ final class LoopCases {
     final List<Tensor> values = new ArrayList<>();
     final List<Stmt> body = new ArrayList<>();
     long workspaceBytes;
+    long threadScratch;
 
     Fn(String name) {
       this.name = name;
@@ -110,7 +111,16 @@ final class LoopCases {
 
     Case build() {
       return new Case(
-        new LoopFunc(name, inputs, outputs, constants, workspace, workspaceBytes, body),
+        new LoopFunc(
+          name,
+          inputs,
+          outputs,
+          constants,
+          workspace,
+          threadScratch > 0 ? ((workspaceBytes + 63) / 64) * 64 : workspaceBytes,
+          threadScratch,
+          body
+        ),
         values
       );
     }
@@ -513,6 +523,10 @@ final class LoopCases {
     }
     params.add(f32(1));
     params.add(f32(1));
+    for (int v : new int[] { 0, 0, 0, 0 }) {
+      params.add(new Expr.IntConst(Scalar.I32, v));
+    }
+    f.threadScratch = 4096;
     params.add(new Expr.IntConst(Scalar.I32, 1));
     params.add(new Expr.IntConst(Scalar.I32, 0));
     params.add(f32(0));
@@ -527,7 +541,8 @@ final class LoopCases {
           new Stmt.Pointer(b, Expr.i64(0)),
           new Stmt.Pointer(c, Expr.i64(0)),
           new Stmt.Null(),
-          new Stmt.Pointer(w, Expr.i64(0))
+          new Stmt.Pointer(w, Expr.i64(0)),
+          new Stmt.Exec()
         )
       )
     );

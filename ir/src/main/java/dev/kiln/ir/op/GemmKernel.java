@@ -1,0 +1,163 @@
+package dev.kiln.ir.op;
+
+import dev.kiln.ir.ElementType;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.Tensor;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.loop.Ex;
+import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LowerContext;
+import dev.kiln.ir.loop.Scalar;
+import dev.kiln.ir.loop.TargetInfo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The packed GEMM of runtime-c ({@code kernels/sgemm.h}) seen from the compiler: the cache blocks
+ * a call passes, the per-thread scratch it needs, and the panel layout of operands packed at
+ * compile time. The formulas here are the kernel's own ({@code gemm_problem} in {@code
+ * gemm_f32.c}): blocks are clamped to the problem and rounded to the register block, and a call
+ * needs {@code round(mc, mr) * kc} floats for A unless A is packed plus {@code round(nc, nr) * kc}
+ * for B unless B is packed.
+ */
+record GemmKernel(TargetInfo target, long m, long n, long k, int mc, int nc, int kc) {
+  /** {@code kiln_gemm_f32_params_t.packed}: A in panels. */
+  static final int PACKED_A = 1;
+
+  /** {@code kiln_gemm_f32_params_t.packed}: B in panels. */
+  static final int PACKED_B = 2;
+
+  /** The blocks for an {@code m x n x k} product on {@code target}. */
+  static GemmKernel of(TargetInfo target, long m, long n, long k) {
+    int mr = target.gemmMr();
+    int nr = target.gemmNr();
+    long kc = Math.min(target.gemmKc(), Math.max(k, 1));
+    long mc = Math.max(roundUp(Math.min(target.gemmMc(), roundUp(m, mr)), mr), mr);
+    long nc = Math.max(roundUp(Math.min(target.gemmNc(), roundUp(n, nr)), nr), nr);
+    return new GemmKernel(target, m, n, k, (int) mc, (int) nc, (int) kc);
+  }
+
+  static long roundUp(long v, long to) {
+    return ((v + to - 1) / to) * to;
+  }
+
+  /** Bytes of per-thread scratch a call with the given operands packed needs. */
+  long scratchBytes(int packed) {
+    long floats = 0;
+    if ((packed & PACKED_A) == 0) {
+      floats += roundUp(mc, target.gemmMr()) * kc;
+    }
+    if ((packed & PACKED_B) == 0) {
+      floats += roundUp(nc, target.gemmNr()) * kc;
+    }
+    return floats * 4;
+  }
+
+  /** The {@code packed, mc, nc, kc} fields of a params struct. */
+  List<Expr> blockFields(int packed) {
+    return WindowLowering.i32s(packed, mc, nc, kc);
+  }
+
+  /** Elements of one matrix of {@code rows x k} packed in panels of {@code block} rows. */
+  static long panelsSize(long rows, long k, int block) {
+    return roundUp(rows, block) * k;
+  }
+
+  /** How element {@code (row, q)} of a matrix to pack is found in a tensor's flat data. */
+  interface Source {
+    long offset(long row, long q);
+  }
+
+  /**
+   * {@code count} matrices of {@code rows x k}, matrix {@code i}'s element {@code (row, q)} at
+   * flat position {@code base(i) + source.offset(row, q)} of {@code data}, packed one after another
+   * into zero-padded panels of {@code block} rows: {@code [matrix][row / block][q][row % block]}.
+   */
+  static Tensor pack(
+    Tensor data,
+    long count,
+    long matrixStride,
+    long rows,
+    long k,
+    int block,
+    Source source
+  ) {
+    long per = panelsSize(rows, k, block);
+    long total = Math.multiplyExact(count, per);
+    FloatBuffer in = ByteBuffer.wrap(data.bytes()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(Math.multiplyExact(total, 4))).order(
+      ByteOrder.LITTLE_ENDIAN
+    );
+    FloatBuffer o = out.asFloatBuffer();
+    for (long i = 0; i < count; i++) {
+      long base = i * matrixStride;
+      long dst = i * per;
+      for (long row = 0; row < rows; row++) {
+        long panel = dst + (row / block) * k * block + (row % block);
+        for (long q = 0; q < k; q++) {
+          o.put(
+            Math.toIntExact(panel + q * block),
+            in.get(Math.toIntExact(base + source.offset(row, q)))
+          );
+        }
+      }
+    }
+    return Tensor.wrap(new TensorType(ElementType.F32, Shape.of(List.of(total))), out.array());
+  }
+
+  /** Whether packing {@code t} at compile time is worth a copy in the object: a non-splat f32. */
+  static boolean packable(Tensor t) {
+    return t != null && t.hasData() && t.elementType() == ElementType.F32 && !t.isSplat();
+  }
+
+  /**
+   * The params of a {@code kiln_gemm_f32} call and its per-thread scratch, reserved with the
+   * context: B packed when the lowering packed it at compile time.
+   */
+  static List<Expr> params(
+    LowerContext ctx,
+    long m,
+    long n,
+    long k,
+    boolean transA,
+    boolean transB,
+    long lda,
+    long ldb,
+    long ldc,
+    long biasStrideM,
+    long biasStrideN,
+    double alpha,
+    double beta,
+    boolean packedB,
+    Activation activation,
+    double activationAlpha,
+    double activationBeta
+  ) {
+    GemmKernel g = GemmKernel.of(ctx.target(), m, n, k);
+    int packed = packedB ? GemmKernel.PACKED_B : 0;
+    ctx.reserveThreadScratch(g.scratchBytes(packed));
+    List<Expr> fields = new ArrayList<>(
+      WindowLowering.i32s(
+        m,
+        n,
+        k,
+        transA ? 1 : 0,
+        transB ? 1 : 0,
+        lda,
+        ldb,
+        ldc,
+        ldc,
+        biasStrideM,
+        biasStrideN
+      )
+    );
+    fields.add(Ex.c(Scalar.F32, alpha));
+    fields.add(Ex.c(Scalar.F32, beta));
+    fields.addAll(g.blockFields(packed));
+    fields.addAll(ActivationLowering.kernelEpilogue(activation, activationAlpha, activationBeta));
+    return fields;
+  }
+}

@@ -1,0 +1,453 @@
+/*
+ * The packed single-precision GEMM behind kiln_gemm_f32 and kiln_conv2d_f32.
+ *
+ * C (m x n) = op(A) (m x k) . op(B) (k x n), computed the way BLIS and GotoBLAS do: the columns
+ * are cut into blocks of nc, the reduction into blocks of kc and the rows into blocks of mc. A kc x
+ * nc block of B is packed into panels of KILN_GEMM_NR columns ([k][NR], zero-padded), an mc x kc
+ * block of A into panels of KILN_GEMM_MR rows ([k][MR]), and a register-blocked micro-kernel
+ * multiplies one A panel by one B panel into an MR x NR tile of accumulators. Operands the compiler
+ * packed ahead of time (constant weights) are read in place: a prepacked A is
+ * [ceil(m / MR)][k][MR], a prepacked B [ceil(n / NR)][k][NR], both zero-padded, so the kc block
+ * starting at reduction index q of panel p is at offset (p * k + q) * MR (or NR).
+ *
+ * B may also be the im2col matrix of an NCHW image (a convolution): row (c, kh, kw), column
+ * (oh, ow) is x[c][oh * stride_h - pad_top + kh * dilation_h][ow * stride_w - pad_left + kw *
+ * dilation_w], zero outside the image. It is never materialized: the packing reads the image.
+ *
+ * Every element of C is the same sum in the same order whatever the tiling and thread count: its
+ * reduction is split at the same multiples of kc, each block summed by the micro-kernel in k order
+ * from zero and added to what C held. So threads change nothing but time.
+ *
+ * The micro-kernel is written with the compiler's vector extensions; MR, NR and the vector width
+ * come from the target (the Kiln compiler passes them as -D flags from its target description;
+ * the defaults below follow the instruction set the file is compiled for).
+ */
+#ifndef KILN_KERNELS_SGEMM_H
+#define KILN_KERNELS_SGEMM_H
+
+#include "conv_plane.h"
+
+#ifndef KILN_GEMM_VLEN
+#if defined(__AVX512F__)
+#define KILN_GEMM_VLEN 16
+#elif defined(__AVX__)
+#define KILN_GEMM_VLEN 8
+#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__)
+#define KILN_GEMM_VLEN 4
+#else
+#define KILN_GEMM_VLEN 1
+#endif
+#endif
+
+#ifndef KILN_GEMM_MR
+#if defined(__AVX512F__)
+#define KILN_GEMM_MR 12
+#define KILN_GEMM_NR 32
+#elif defined(__AVX__)
+#define KILN_GEMM_MR 6
+#define KILN_GEMM_NR 16
+#elif defined(__aarch64__)
+#define KILN_GEMM_MR 8
+#define KILN_GEMM_NR 12
+#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__)
+#define KILN_GEMM_MR 4
+#define KILN_GEMM_NR 8
+#else
+#define KILN_GEMM_MR 4
+#define KILN_GEMM_NR 4
+#endif
+#endif
+
+#define KILN_GEMM_NV (KILN_GEMM_NR / KILN_GEMM_VLEN)
+
+#if KILN_GEMM_NR % KILN_GEMM_VLEN != 0
+#error "KILN_GEMM_NR must be a multiple of KILN_GEMM_VLEN"
+#endif
+
+/* Default cache blocks, used when the params leave them 0. */
+#define KILN_GEMM_KC 256
+#define KILN_GEMM_MC (KILN_GEMM_MR * 8)
+#define KILN_GEMM_NC (KILN_GEMM_NR * 16)
+
+#if KILN_GEMM_VLEN > 1
+typedef float kiln_vf __attribute__((vector_size(KILN_GEMM_VLEN * 4)));
+typedef float kiln_vf_u __attribute__((vector_size(KILN_GEMM_VLEN * 4), aligned(4)));
+#define KILN_SPLAT(s) ((kiln_vf){0} + (s))
+#else
+typedef float kiln_vf;
+typedef float kiln_vf_u;
+#define KILN_SPLAT(s) (s)
+#endif
+
+/* Where op(B) comes from. */
+typedef struct kiln_bsrc {
+  const float *b;
+  ptrdiff_t s_q, s_j;               /* op(B)(q, j) = b[q * s_q + j * s_j] (matrix) */
+  int prepacked;                    /* b is [ceil(n / NR)][k][NR] */
+  const kiln_conv_geometry_t *conv; /* not NULL: b is an NCHW image, op(B) its im2col matrix */
+} kiln_bsrc_t;
+
+/* Where op(A) comes from. */
+typedef struct kiln_asrc {
+  const float *a;
+  ptrdiff_t s_i, s_q; /* op(A)(i, q) = a[i * s_i + q * s_q] */
+  int prepacked;      /* a is [ceil(m / MR)][k][MR] */
+} kiln_asrc_t;
+
+/* What happens to a finished element of C (the kiln_gemm_f32 epilogue). */
+typedef struct kiln_gemm_finish {
+  float alpha, beta;
+  const float *bias;
+  ptrdiff_t bias_s_m, bias_s_n;
+  const float *residual;
+  ptrdiff_t ldr;
+  const kiln_epilogue_t *epilogue;
+} kiln_gemm_finish_t;
+
+typedef struct kiln_sgemm {
+  ptrdiff_t m, n, k;
+  ptrdiff_t mc, nc, kc;
+  kiln_asrc_t a;
+  kiln_bsrc_t b;
+  float *c;
+  ptrdiff_t ldc;
+  kiln_gemm_finish_t fin;
+  const kiln_exec_t *exec;
+} kiln_sgemm_t;
+
+static inline ptrdiff_t kiln_round_up(ptrdiff_t v, ptrdiff_t to) {
+  return (v + to - 1) / to * to;
+}
+
+/*
+ * Sets g's cache blocks from a params struct's mc, nc and kc (0 picks the default): clamped to the
+ * problem (g->m, g->n, g->k) and rounded to the register block.
+ */
+static inline void kiln_sgemm_blocks(kiln_sgemm_t *g, int32_t mc, int32_t nc, int32_t kc) {
+  g->kc = kiln_min_pd(kc > 0 ? kc : KILN_GEMM_KC, kiln_max_pd(g->k, 1));
+  g->mc = kiln_min_pd(mc > 0 ? mc : KILN_GEMM_MC, kiln_round_up(g->m, KILN_GEMM_MR));
+  g->nc = kiln_min_pd(nc > 0 ? nc : KILN_GEMM_NC, kiln_round_up(g->n, KILN_GEMM_NR));
+  g->mc = kiln_max_pd(kiln_round_up(g->mc, KILN_GEMM_MR), KILN_GEMM_MR);
+  g->nc = kiln_max_pd(kiln_round_up(g->nc, KILN_GEMM_NR), KILN_GEMM_NR);
+}
+
+/* Floats of per-thread scratch kiln_sgemm_run needs (what the compiler reserves per thread). */
+static inline ptrdiff_t kiln_sgemm_scratch(const kiln_sgemm_t *g) {
+  ptrdiff_t s = 0;
+  if (!g->a.prepacked) {
+    s += kiln_round_up(g->mc, KILN_GEMM_MR) * g->kc;
+  }
+  if (!g->b.prepacked) {
+    s += kiln_round_up(g->nc, KILN_GEMM_NR) * g->kc;
+  }
+  return s;
+}
+
+/* Packs rows [i0, i0 + rows) x reduction [q0, q0 + kc) of op(A) into MR-row panels. */
+static void kiln_pack_a(const kiln_asrc_t *a, ptrdiff_t i0, ptrdiff_t rows, ptrdiff_t q0,
+                        ptrdiff_t kc, float *KILN_RESTRICT dst) {
+  for (ptrdiff_t p = 0; p < rows; p += KILN_GEMM_MR) {
+    const ptrdiff_t valid = kiln_min_pd(KILN_GEMM_MR, rows - p);
+    for (ptrdiff_t q = 0; q < kc; q++) {
+      const float *src = a->a + (i0 + p) * a->s_i + (q0 + q) * a->s_q;
+      for (ptrdiff_t r = 0; r < KILN_GEMM_MR; r++) {
+        dst[r] = r < valid ? src[r * a->s_i] : 0.0f;
+      }
+      dst += KILN_GEMM_MR;
+    }
+  }
+}
+
+/* One packed B panel (NR columns from j0, `valid` of them real) of a matrix operand. */
+static void kiln_pack_b_matrix(const kiln_bsrc_t *b, ptrdiff_t j0, ptrdiff_t valid, ptrdiff_t q0,
+                               ptrdiff_t kc, float *KILN_RESTRICT dst) {
+  if (b->s_j == 1 && valid == KILN_GEMM_NR) {
+    for (ptrdiff_t q = 0; q < kc; q++) {
+      const float *src = b->b + (q0 + q) * b->s_q + j0;
+      for (ptrdiff_t t = 0; t < KILN_GEMM_NR; t++) {
+        dst[t] = src[t];
+      }
+      dst += KILN_GEMM_NR;
+    }
+    return;
+  }
+  for (ptrdiff_t q = 0; q < kc; q++) {
+    const float *src = b->b + (q0 + q) * b->s_q + j0 * b->s_j;
+    for (ptrdiff_t t = 0; t < KILN_GEMM_NR; t++) {
+      dst[t] = t < valid ? src[t * b->s_j] : 0.0f;
+    }
+    dst += KILN_GEMM_NR;
+  }
+}
+
+/*
+ * One packed B panel of an im2col operand. The panel's columns are cut into runs that share an
+ * output row; each run of each reduction row is one strided copy of an input row, zero outside.
+ */
+static void kiln_pack_b_conv(const kiln_bsrc_t *b, ptrdiff_t j0, ptrdiff_t valid, ptrdiff_t q0,
+                             ptrdiff_t kc, float *KILN_RESTRICT dst) {
+  const kiln_conv_geometry_t *g = b->conv;
+  const ptrdiff_t khw = g->kernel_h * g->kernel_w;
+  const ptrdiff_t in_plane = g->in_h * g->in_w;
+  ptrdiff_t c = q0 / khw, kh = (q0 % khw) / g->kernel_w, kw = q0 % g->kernel_w;
+  for (ptrdiff_t q = 0; q < kc; q++) {
+    const float *plane = b->b + c * in_plane;
+    ptrdiff_t t = 0;
+    ptrdiff_t j = j0;
+    while (t < valid) {
+      const ptrdiff_t oh = j / g->out_w, ow = j % g->out_w;
+      const ptrdiff_t run = kiln_min_pd(valid - t, g->out_w - ow);
+      const ptrdiff_t ih = oh * g->stride_h - g->pad_top + kh * g->dilation_h;
+      float *out = dst + t;
+      if (ih < 0 || ih >= g->in_h) {
+        for (ptrdiff_t r = 0; r < run; r++) {
+          out[r] = 0.0f;
+        }
+      } else {
+        const float *row = plane + ih * g->in_w;
+        const ptrdiff_t tap = kw * g->dilation_w - g->pad_left;
+        ptrdiff_t lo, hi;
+        kiln_valid_range(tap, g->stride_w, g->in_w, g->out_w, &lo, &hi);
+        const ptrdiff_t a = kiln_min_pd(kiln_max_pd(lo - ow, 0), run);
+        const ptrdiff_t z = kiln_max_pd(kiln_min_pd(hi - ow, run), a);
+        for (ptrdiff_t r = 0; r < a; r++) {
+          out[r] = 0.0f;
+        }
+        const float *src = row + (ow + a) * g->stride_w + tap;
+        if (g->stride_w == 1) {
+          for (ptrdiff_t r = a; r < z; r++) {
+            out[r] = src[r - a];
+          }
+        } else {
+          for (ptrdiff_t r = a; r < z; r++) {
+            out[r] = src[(r - a) * g->stride_w];
+          }
+        }
+        for (ptrdiff_t r = z; r < run; r++) {
+          out[r] = 0.0f;
+        }
+      }
+      t += run;
+      j += run;
+    }
+    for (; t < KILN_GEMM_NR; t++) {
+      dst[t] = 0.0f;
+    }
+    dst += KILN_GEMM_NR;
+    if (++kw == g->kernel_w) {
+      kw = 0;
+      if (++kh == g->kernel_h) {
+        kh = 0;
+        c++;
+      }
+    }
+  }
+}
+
+/*
+ * acc = A panel . B panel over kc for the first R rows of the panel, then C tile = acc (first) or
+ * C tile + acc; rows beyond `rows` (<= R) and columns beyond `cols` are not stored. Inlined with a
+ * constant R, so short panels (a matrix-vector product) do not pay for MR rows.
+ */
+static inline __attribute__((always_inline)) void
+kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
+                      const float *KILN_RESTRICT b, float *KILN_RESTRICT c, ptrdiff_t ldc, int first,
+                      ptrdiff_t rows, ptrdiff_t cols) {
+  kiln_vf acc[KILN_GEMM_MR][KILN_GEMM_NV];
+  for (int r = 0; r < R; r++) {
+    for (int v = 0; v < KILN_GEMM_NV; v++) {
+      acc[r][v] = KILN_SPLAT(0.0f);
+    }
+  }
+  for (ptrdiff_t q = 0; q < kc; q++) {
+    kiln_vf bv[KILN_GEMM_NV];
+    for (int v = 0; v < KILN_GEMM_NV; v++) {
+      bv[v] = *(const kiln_vf_u *)(b + v * KILN_GEMM_VLEN);
+    }
+    for (int r = 0; r < R; r++) {
+      const kiln_vf av = KILN_SPLAT(a[r]);
+      for (int v = 0; v < KILN_GEMM_NV; v++) {
+        acc[r][v] += av * bv[v];
+      }
+    }
+    a += KILN_GEMM_MR;
+    b += KILN_GEMM_NR;
+  }
+  if (rows == R && cols == KILN_GEMM_NR) {
+    for (int r = 0; r < R; r++) {
+      kiln_vf_u *cr = (kiln_vf_u *)(c + r * ldc);
+      for (int v = 0; v < KILN_GEMM_NV; v++) {
+        cr[v] = first ? acc[r][v] : cr[v] + acc[r][v];
+      }
+    }
+    return;
+  }
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    float tile[KILN_GEMM_NR];
+    for (int v = 0; v < KILN_GEMM_NV; v++) {
+      *(kiln_vf_u *)(tile + v * KILN_GEMM_VLEN) = acc[r][v];
+    }
+    float *cr = c + r * ldc;
+    for (ptrdiff_t j = 0; j < cols; j++) {
+      cr[j] = first ? tile[j] : cr[j] + tile[j];
+    }
+  }
+}
+
+/* The micro-kernel for a panel with `rows` real rows: the full block, or one, two or four rows. */
+static inline void kiln_sgemm_micro(ptrdiff_t kc, const float *KILN_RESTRICT a,
+                                    const float *KILN_RESTRICT b, float *KILN_RESTRICT c,
+                                    ptrdiff_t ldc, int first, ptrdiff_t rows, ptrdiff_t cols) {
+#if KILN_GEMM_MR > 4
+  if (rows <= 4) {
+    if (rows == 1) {
+      kiln_sgemm_micro_rows(1, kc, a, b, c, ldc, first, rows, cols);
+    } else if (rows == 2) {
+      kiln_sgemm_micro_rows(2, kc, a, b, c, ldc, first, rows, cols);
+    } else {
+      kiln_sgemm_micro_rows(4, kc, a, b, c, ldc, first, rows, cols);
+    }
+    return;
+  }
+#endif
+  kiln_sgemm_micro_rows(KILN_GEMM_MR, kc, a, b, c, ldc, first, rows, cols);
+}
+
+/* Applies the epilogue to rows [i0, i1) x columns [j0, j1) of C, whose sums are complete. */
+static void kiln_sgemm_finish(const kiln_sgemm_t *g, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0,
+                              ptrdiff_t j1) {
+  const kiln_gemm_finish_t *f = &g->fin;
+  const kiln_epilogue_t *e = f->epilogue;
+  const int plain = f->alpha == 1.0f && f->bias == NULL && f->residual == NULL &&
+                    e->activation == KILN_ACT_NONE;
+  if (plain) {
+    return;
+  }
+  for (ptrdiff_t i = i0; i < i1; i++) {
+    float *ci = g->c + i * g->ldc;
+    const float *ri = f->residual != NULL ? f->residual + i * f->ldr : NULL;
+    const float *bi = f->bias != NULL ? f->bias + i * f->bias_s_m : NULL;
+    for (ptrdiff_t j = j0; j < j1; j++) {
+      float y = f->alpha * ci[j];
+      if (bi != NULL) {
+        y += f->beta * bi[j * f->bias_s_n];
+      }
+      if (ri != NULL && !e->residual_after_activation) {
+        y += ri[j];
+      }
+      y = kiln_activate(e, y);
+      if (ri != NULL && e->residual_after_activation) {
+        y += ri[j];
+      }
+      ci[j] = y;
+    }
+  }
+}
+
+/* C for rows [i0, i1) and columns [j0, j1) (multiples of MR and NR apart from the ends). */
+static void kiln_sgemm_range(const kiln_sgemm_t *g, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0,
+                             ptrdiff_t j1, float *scratch) {
+  float *apack = scratch;
+  float *bpack = g->a.prepacked ? scratch : scratch + kiln_round_up(g->mc, KILN_GEMM_MR) * g->kc;
+  if (g->k == 0) {
+    for (ptrdiff_t i = i0; i < i1; i++) {
+      for (ptrdiff_t j = j0; j < j1; j++) {
+        g->c[i * g->ldc + j] = 0.0f;
+      }
+    }
+    kiln_sgemm_finish(g, i0, i1, j0, j1);
+    return;
+  }
+  for (ptrdiff_t jc = j0; jc < j1; jc += g->nc) {
+    const ptrdiff_t ncols = kiln_min_pd(g->nc, j1 - jc);
+    for (ptrdiff_t pc = 0; pc < g->k; pc += g->kc) {
+      const ptrdiff_t kc = kiln_min_pd(g->kc, g->k - pc);
+      if (!g->b.prepacked) {
+        for (ptrdiff_t jr = 0; jr < ncols; jr += KILN_GEMM_NR) {
+          const ptrdiff_t valid = kiln_min_pd(KILN_GEMM_NR, ncols - jr);
+          float *dst = bpack + jr * kc;
+          if (g->b.conv != NULL) {
+            kiln_pack_b_conv(&g->b, jc + jr, valid, pc, kc, dst);
+          } else {
+            kiln_pack_b_matrix(&g->b, jc + jr, valid, pc, kc, dst);
+          }
+        }
+      }
+      for (ptrdiff_t ic = i0; ic < i1; ic += g->mc) {
+        const ptrdiff_t nrows = kiln_min_pd(g->mc, i1 - ic);
+        if (!g->a.prepacked) {
+          kiln_pack_a(&g->a, ic, nrows, pc, kc, apack);
+        }
+        for (ptrdiff_t jr = 0; jr < ncols; jr += KILN_GEMM_NR) {
+          const ptrdiff_t cols = kiln_min_pd(KILN_GEMM_NR, ncols - jr);
+          const float *bp = g->b.prepacked
+                                ? g->b.b + (((jc + jr) / KILN_GEMM_NR) * g->k + pc) * KILN_GEMM_NR
+                                : bpack + jr * kc;
+          for (ptrdiff_t ir = 0; ir < nrows; ir += KILN_GEMM_MR) {
+            const ptrdiff_t rows = kiln_min_pd(KILN_GEMM_MR, nrows - ir);
+            const float *ap = g->a.prepacked
+                                  ? g->a.a + (((ic + ir) / KILN_GEMM_MR) * g->k + pc) * KILN_GEMM_MR
+                                  : apack + ir * kc;
+            kiln_sgemm_micro(kc, ap, bp, g->c + (ic + ir) * g->ldc + jc + jr, g->ldc, pc == 0,
+                             rows, cols);
+          }
+        }
+        if (pc + kc == g->k) {
+          kiln_sgemm_finish(g, ic, ic + nrows, jc, jc + ncols);
+        }
+      }
+    }
+  }
+}
+
+/* The work of one thread: its share of the column panels, or of the row panels when n is short. */
+typedef struct kiln_sgemm_task {
+  const kiln_sgemm_t *g;
+  ptrdiff_t chunks;
+  int split_rows;
+} kiln_sgemm_task_t;
+
+static void kiln_sgemm_chunk(void *arg, int64_t index) {
+  const kiln_sgemm_task_t *t = (const kiln_sgemm_task_t *)arg;
+  const kiln_sgemm_t *g = t->g;
+  float *scratch =
+      (float *)((char *)g->exec->scratch + (ptrdiff_t)index * (ptrdiff_t)g->exec->scratch_stride);
+  const ptrdiff_t unit = t->split_rows ? KILN_GEMM_MR : KILN_GEMM_NR;
+  const ptrdiff_t extent = t->split_rows ? g->m : g->n;
+  const ptrdiff_t panels = (extent + unit - 1) / unit;
+  const ptrdiff_t lo = kiln_min_pd(extent, panels * (ptrdiff_t)index / t->chunks * unit);
+  const ptrdiff_t hi = kiln_min_pd(extent, panels * ((ptrdiff_t)index + 1) / t->chunks * unit);
+  if (lo >= hi) {
+    return;
+  }
+  if (t->split_rows) {
+    kiln_sgemm_range(g, lo, hi, 0, g->n, scratch);
+  } else {
+    kiln_sgemm_range(g, 0, g->m, lo, hi, scratch);
+  }
+}
+
+/* Runs g on the calling thread or, with a pool, in one chunk per thread. */
+static __attribute__((noinline)) void kiln_sgemm_run(const kiln_sgemm_t *g) {
+  const kiln_thread_pool_t *pool = g->exec->pool;
+  ptrdiff_t threads = pool != NULL && pool->parallel_for != NULL ? pool->num_threads : 1;
+  const ptrdiff_t col_panels = (g->n + KILN_GEMM_NR - 1) / KILN_GEMM_NR;
+  const ptrdiff_t row_panels = (g->m + KILN_GEMM_MR - 1) / KILN_GEMM_MR;
+  const int split_rows = col_panels < 2 * threads && row_panels > col_panels;
+  const ptrdiff_t panels = split_rows ? row_panels : col_panels;
+  if (threads > panels) {
+    threads = panels;
+  }
+  /* Below about a million multiply-adds a second thread costs more than it saves. */
+  if (g->m * g->n * g->k < (ptrdiff_t)1 << 20) {
+    threads = 1;
+  }
+  kiln_sgemm_task_t task = {g, threads < 1 ? 1 : threads, split_rows};
+  if (task.chunks == 1) {
+    kiln_sgemm_chunk(&task, 0);
+    return;
+  }
+  pool->parallel_for(pool->ctx, task.chunks, kiln_sgemm_chunk, &task);
+}
+
+#endif

@@ -2,12 +2,12 @@ package dev.kiln.cli;
 
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
+import dev.kiln.frontend.ImportedModel;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
-import dev.kiln.onnx.ImportedModel;
 import dev.kiln.pass.Pipelines;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.kiln.cli;
 
+import dev.kiln.frontend.ImportOptions;
+import dev.kiln.frontend.ImportedModel;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
-import dev.kiln.onnx.ImportOptions;
-import dev.kiln.onnx.ImportedModel;
 import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.tf.GraphLoader;
 import dev.kiln.tf.TfImporter;

@@ -2,6 +2,8 @@ package dev.kiln.cli;
 
 import dev.kiln.analysis.Flops;
 import dev.kiln.analysis.MemoryPlan;
+import dev.kiln.frontend.ImportedModel;
+import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.ir.BlockArgument;
 import dev.kiln.ir.Diagnostic;
 import dev.kiln.ir.DiagnosticException;
@@ -11,8 +13,6 @@ import dev.kiln.ir.Region;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Return;
-import dev.kiln.onnx.ImportedModel;
-import dev.kiln.onnx.UnsupportedOpsException;
 import dev.kiln.pass.Pass;
 import dev.kiln.pass.PassManager;
 import dev.kiln.pass.Pipelines;
@@ -98,8 +98,7 @@ final class InspectCommand implements Callable<Integer> {
     long[] params = new long[2];
     count(f.entry(), histogram, params);
     long ops = histogram.values().stream().mapToLong(Long::longValue).sum();
-    report.put("irVersion", m.irVersion());
-    report.put("opset", m.opset());
+    report.putAll(m.origin().properties());
     report.put("optLevel", level);
     List<String> pipeline = pm.passes().stream().map(Pass::name).toList();
     report.put("pipeline", pipeline);
@@ -130,15 +129,7 @@ final class InspectCommand implements Callable<Integer> {
       main.out.print(Json.write(report));
       return Main.OK;
     }
-    if (Frontends.detect(source.model) == Frontends.Format.TENSORFLOW) {
-      main.out.println(
-        source.model +
-        ": TensorFlow GraphDef" +
-        (m.irVersion() > 0 ? ", producer " + m.irVersion() : "")
-      );
-    } else {
-      main.out.println(source.model + ": IR version " + m.irVersion() + ", opset " + m.opset());
-    }
+    main.out.println(source.model + ": " + m.origin().describe());
     main.out.println("after -O" + level + ": " + String.join(",", pipeline));
     main.out.println("inputs:");
     ins.forEach((k, v) -> main.out.println("  " + k + ": " + v));

@@ -1,9 +1,9 @@
 package dev.kiln.cli;
 
+import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.DiagnosticRenderer;
 import dev.kiln.lower.UnsupportedLowering;
-import dev.kiln.onnx.UnsupportedOpsException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;

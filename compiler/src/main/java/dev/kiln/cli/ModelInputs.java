@@ -1,12 +1,12 @@
 package dev.kiln.cli;
 
+import dev.kiln.frontend.ImportOptions;
 import dev.kiln.io.Npy;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
-import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.ModelLoader;
 import dev.kiln.onnx.TensorProtos;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.kiln.cli;
 
-import dev.kiln.onnx.ImportOptions;
-import dev.kiln.onnx.ImportedModel;
+import dev.kiln.frontend.ImportOptions;
+import dev.kiln.frontend.ImportedModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,8 +4,12 @@ import dev.kiln.ir.Diagnostic;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.DiagnosticRenderer;
 import dev.kiln.ir.Func;
+import dev.kiln.ir.Location;
 import dev.kiln.ir.Module;
 import dev.kiln.ir.Verifier;
+import dev.kiln.ir.loop.LoopFunc;
+import dev.kiln.ir.loop.LoopParser;
+import dev.kiln.ir.loop.LoopPrinter;
 import dev.kiln.ir.text.ModuleParser;
 import dev.kiln.ir.text.PrintOptions;
 import dev.kiln.ir.text.Printer;
@@ -23,19 +27,26 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code kiln opt FILE.kir --passes a,b} (or {@code -O2}): parses Graph IR text, runs passes,
  * prints the result. Without {@code --passes} or {@code -O} it runs nothing, which makes it the
- * round-trip tool the golden tests use.
+ * round-trip tool the golden tests use. {@code --lower} prints the Loop IR of each function
+ * instead. A {@code .loop} file (or input whose first text is {@code loop.func}) is Loop IR: it is
+ * parsed and printed back, the round trip of the {@code .loop} golden tests; passes and {@code
+ * --lower} do not apply to it.
  */
 @Command(
   name = "opt",
   mixinStandardHelpOptions = true,
-  description = "Run Graph IR passes on a .kir file and print the result."
+  description = "Run Graph IR passes on a .kir file and print the result; print a .loop file back."
 )
 final class OptCommand implements Callable<Integer> {
 
   @ParentCommand
   private Main main;
 
-  @Parameters(index = "0", paramLabel = "FILE.kir", description = "Input IR text ('-' for stdin).")
+  @Parameters(
+    index = "0",
+    paramLabel = "FILE",
+    description = "Input Graph IR (.kir) or Loop IR (.loop) text ('-' for stdin)."
+  )
   private String input;
 
   @Option(
@@ -83,6 +94,19 @@ final class OptCommand implements Callable<Integer> {
     try {
       text = InputFiles.readText(input, main.in);
       PassManager pm = passOptions.manager(passes, 0, print);
+      if (isLoopIr(name, text)) {
+        if (lower || !pm.passes().isEmpty()) {
+          throw DiagnosticException.error(
+            Location.UNKNOWN,
+            "--lower, --passes and -O apply to Graph IR, not to Loop IR"
+          );
+        }
+        StringBuilder loops = new StringBuilder();
+        for (LoopFunc f : LoopParser.parseAll(text, name)) {
+          loops.append(LoopPrinter.print(f));
+        }
+        return verifyDiagnostics ? failed(name, text, List.of()) : write(loops.toString());
+      }
       module = ModuleParser.parse(text, name);
       Verifier.check(module);
       pm.run(module, main.err);
@@ -105,12 +129,30 @@ final class OptCommand implements Callable<Integer> {
     } else {
       result = Printer.print(module, print);
     }
+    return write(result);
+  }
+
+  private int write(String result) {
     if (output != null) {
       OutputFiles.write(output, result);
     } else {
       main.out.print(result);
     }
     return Main.OK;
+  }
+
+  /** A {@code .loop} file, or text whose first token after comments is {@code loop.func}. */
+  private static boolean isLoopIr(String name, String text) {
+    if (name.endsWith(".loop")) {
+      return true;
+    }
+    for (String line : text.split("\n", -1)) {
+      String s = line.strip();
+      if (!s.isEmpty() && !s.startsWith("//")) {
+        return s.startsWith("loop.func");
+      }
+    }
+    return false;
   }
 
   private int failed(String name, String text, List<Diagnostic> diagnostics) {

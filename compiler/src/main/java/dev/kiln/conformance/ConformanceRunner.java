@@ -1,17 +1,17 @@
 package dev.kiln.conformance;
 
+import dev.kiln.frontend.ImportOptions;
+import dev.kiln.frontend.ImportedModel;
+import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.text.PrintOptions;
 import dev.kiln.lower.UnsupportedLowering;
-import dev.kiln.onnx.ImportOptions;
-import dev.kiln.onnx.ImportedModel;
 import dev.kiln.onnx.ModelLoader;
 import dev.kiln.onnx.OnnxError;
 import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.onnx.TensorProtos;
-import dev.kiln.onnx.UnsupportedOpsException;
 import dev.kiln.onnx.proto.OnnxProto;
 import dev.kiln.pass.PassManager;
 import dev.kiln.pass.Pipelines;

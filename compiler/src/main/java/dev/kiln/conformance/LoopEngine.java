@@ -1,10 +1,10 @@
 package dev.kiln.conformance;
 
+import dev.kiln.frontend.ImportedModel;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.loop.LoopFunc;
 import dev.kiln.ir.loop.LoopInterpreter;
 import dev.kiln.lower.Lowering;
-import dev.kiln.onnx.ImportedModel;
 import java.util.List;
 
 /**

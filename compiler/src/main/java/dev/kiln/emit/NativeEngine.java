@@ -2,12 +2,12 @@ package dev.kiln.emit;
 
 import dev.kiln.backend.llvm.Targets;
 import dev.kiln.conformance.ConformanceRunner;
+import dev.kiln.frontend.ImportedModel;
 import dev.kiln.io.Npy;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.loop.LoopFunc;
 import dev.kiln.lower.Lowering;
-import dev.kiln.onnx.ImportedModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

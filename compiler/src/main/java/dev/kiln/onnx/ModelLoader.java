@@ -4,27 +4,20 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
+import dev.kiln.frontend.ProtoFiles;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.onnx.proto.OnnxProto;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * Reads ONNX protobuf files with the limits DESIGN.md sets: files under 2 GiB, message nesting at
- * most 128 deep (room for the 32 levels of subgraphs the importer allows, at three messages each). Anything that does not parse is a one-line {@link DiagnosticException}, never a
+ * Reads ONNX protobuf files with the limits of {@link ProtoFiles}. Anything that does not parse is a one-line {@link DiagnosticException}, never a
  * stack trace; a tensor file's message starts with its path, a model's is rendered after it.
  */
 public final class ModelLoader {
-
-  /** Largest file accepted: one byte under 2 GiB, protobuf's own message limit. */
-  public static final long MAX_BYTES = (1L << 31) - 1;
-
-  /** Deepest message nesting accepted. */
-  public static final int MAX_NESTING = 128;
 
   private ModelLoader() {}
 
@@ -60,21 +53,8 @@ public final class ModelLoader {
     Parser<T> parser,
     String what
   ) {
-    long size;
-    try {
-      if (Files.isDirectory(file)) {
-        throw invalid(prefix, "is a directory");
-      }
-      if (!Files.isRegularFile(file)) {
-        throw invalid(prefix, "not a regular file");
-      }
-      size = Files.size(file);
-    } catch (NoSuchFileException e) {
-      throw invalid(prefix, "no such file");
-    } catch (IOException e) {
-      throw invalid(prefix, "cannot read (" + e.getMessage() + ")");
-    }
-    if (size > MAX_BYTES) {
+    long size = ProtoFiles.size(file, prefix);
+    if (size > ProtoFiles.MAX_BYTES) {
       throw invalid(
         prefix,
         "is " + size + " bytes; files must be under 2 GiB (store large weights as external data)"
@@ -82,7 +62,7 @@ public final class ModelLoader {
     }
     try (InputStream in = Files.newInputStream(file)) {
       CodedInputStream cis = CodedInputStream.newInstance(in);
-      cis.setRecursionLimit(MAX_NESTING);
+      cis.setRecursionLimit(ProtoFiles.MAX_NESTING);
       cis.setSizeLimit((int) size);
       T message = parser.parseFrom(cis);
       if (!cis.isAtEnd()) {
@@ -94,18 +74,17 @@ public final class ModelLoader {
         throw invalid(
           prefix,
           "messages nest deeper than " +
-          MAX_NESTING +
+          ProtoFiles.MAX_NESTING +
           " levels (subgraphs may nest at most 32 deep)"
         );
       }
-      throw invalid(prefix, "not a valid " + what + " (" + oneLine(e.getMessage()) + ")");
+      throw invalid(
+        prefix,
+        "not a valid " + what + " (" + ProtoFiles.oneLine(e.getMessage()) + ")"
+      );
     } catch (IOException e) {
       throw invalid(prefix, "cannot read (" + e.getMessage() + ")");
     }
-  }
-
-  private static String oneLine(String s) {
-    return s == null ? "malformed protobuf" : s.replaceAll("\\s+", " ").strip();
   }
 
   private static DiagnosticException invalid(String prefix, String message) {

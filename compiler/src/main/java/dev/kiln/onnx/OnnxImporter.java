@@ -1,6 +1,11 @@
 package dev.kiln.onnx;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.frontend.ImportFolder;
+import dev.kiln.frontend.ImportOptions;
+import dev.kiln.frontend.ImportedModel;
+import dev.kiln.frontend.InputBinding;
+import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.ir.Block;
 import dev.kiln.ir.Builder;
 import dev.kiln.ir.Diagnostic;
@@ -12,7 +17,6 @@ import dev.kiln.ir.Location;
 import dev.kiln.ir.Module;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Region;
-import dev.kiln.ir.Rewriter;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
@@ -31,7 +35,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -53,9 +56,6 @@ public final class OnnxImporter {
   /** Deepest subgraph nesting accepted (If inside Loop inside ...). */
   public static final int MAX_SUBGRAPH_DEPTH = 32;
 
-  /** Results with at most this many elements are folded at import time. */
-  public static final long IMPORT_FOLD_LIMIT = 1 << 16;
-
   /** Newest ONNX IR version and default-domain opset Kiln reads. */
   public static final long MAX_IR_VERSION = 13;
 
@@ -69,7 +69,13 @@ public final class OnnxImporter {
   private final ConverterRegistry registry = Converters.all();
   private final Map<String, Long> opsets = new HashMap<>();
   private final Map<String, OnnxProto.FunctionProto> functions = new HashMap<>();
-  private final Map<Value, Tensor> constants = new IdentityHashMap<>();
+  /**
+   * Folds at import; dequantization is left to {@code constant-fold}: {@code fuse-qdq} needs the
+   * integer weights it reads.
+   */
+  private final ImportFolder folder = new ImportFolder(op ->
+    op instanceof DequantizeLinear ? -1 : ImportFolder.FOLD_LIMIT
+  );
   private final List<Diagnostic> unsupported = new ArrayList<>();
   private final Set<String> unsupportedSeen = new HashSet<>();
   private int anonymous;
@@ -225,7 +231,7 @@ public final class OnnxImporter {
     func.setResultTypes(results.stream().map(Value::type).toList());
     Module m = new Module();
     m.add(func);
-    return new ImportedModel(m, inputNames, outputNames, opset, ir);
+    return new ImportedModel(m, inputNames, outputNames, new OnnxOrigin(ir, opset));
   }
 
   /** Every name the options bind must be a graph input; a typo would otherwise pass silently. */
@@ -238,9 +244,7 @@ public final class OnnxImporter {
       .stream()
       .filter(n -> !initializers.contains(n))
       .toList();
-    Set<String> bound = new TreeSet<>(options.inputShapes().keySet());
-    bound.addAll(options.inputTypes().keySet());
-    bound.addAll(options.constantInputs().keySet());
+    Set<String> bound = new TreeSet<>(options.boundNames());
     bound.removeAll(declared);
     if (!bound.isEmpty()) {
       throw error(
@@ -302,42 +306,10 @@ public final class OnnxImporter {
       ? shape(tt.getShape(), symbols, "graph input '" + name + "'")
       : null;
     Shape bound = options.inputShapes().get(name);
-    if (bound == null) {
-      if (declared == null) {
-        throw error(
-          "graph input '" + name + "' has no shape; bind one with --input " + name + "=DIMS"
-        );
-      }
-      return new TensorType(element, declared);
-    }
-    if (declared != null) {
-      if (declared.rank() != bound.rank()) {
-        throw error(
-          "graph input '" +
-          name +
-          "' has rank " +
-          declared.rank() +
-          " but is bound to " +
-          bound.dims()
-        );
-      }
-      for (int i = 0; i < bound.rank(); i++) {
-        Dim d = declared.dim(i);
-        if (d.isKnown() && bound.dim(i).isKnown() && d.size() != bound.dim(i).size()) {
-          throw error(
-            "graph input '" +
-            name +
-            "' dimension " +
-            i +
-            " is " +
-            d.size() +
-            " but is bound to " +
-            bound.dim(i).size()
-          );
-        }
-      }
-    }
-    return new TensorType(element, bound);
+    return new TensorType(
+      element,
+      InputBinding.shape("graph input '" + name + "'", name, declared, bound)
+    );
   }
 
   private Shape shape(OnnxProto.TensorShapeProto s, Map<String, Long> symbols, String what) {
@@ -384,10 +356,7 @@ public final class OnnxImporter {
   }
 
   private Value constant(Builder b, Tensor t, String name) {
-    Node n = b.create(new Constant(t), List.of(), Location.named(name));
-    n.result().setNameHint(name);
-    constants.put(n.result(), t);
-    return n.result();
+    return folder.namedConstant(b, t, name);
   }
 
   private Tensor decodeTensor(OnnxProto.TensorProto t, String what) {
@@ -815,79 +784,7 @@ public final class OnnxImporter {
         }
       }
       Node n = builder.create(op, operands, regions, null, loc);
-      if (op instanceof Constant c) {
-        constants.put(n.result(), c.value());
-        return List.copyOf(n.results());
-      }
-      return fold(n);
-    }
-
-    /**
-     * Evaluates {@code n} when its operands are constants and its results small. Dequantization is
-     * left to {@code constant-fold}: {@code fuse-qdq} needs the integer weights it reads.
-     */
-    private List<Value> fold(Node n) {
-      if (!n.regions().isEmpty() || n.op() instanceof DequantizeLinear) {
-        return List.copyOf(n.results());
-      }
-      List<Tensor> in = new ArrayList<>();
-      for (Value v : n.operands()) {
-        Tensor t = constants.get(v);
-        if (t == null) {
-          return List.copyOf(n.results());
-        }
-        in.add(t);
-      }
-      long total = 0;
-      for (Value r : n.results()) {
-        Optional<Long> count = r.type().shape().numElements();
-        if (count.isEmpty()) {
-          return List.copyOf(n.results());
-        }
-        total += count.get();
-      }
-      if (total > IMPORT_FOLD_LIMIT) {
-        return List.copyOf(n.results());
-      }
-      List<Tensor> out;
-      try {
-        out = n
-          .op()
-          .evaluate(
-            new Op.EvalContext() {
-              @Override
-              public int numRegions() {
-                return 0;
-              }
-
-              @Override
-              public List<Tensor> runRegion(int index, List<Tensor> arguments) {
-                throw new IllegalStateException("no regions");
-              }
-            },
-            in
-          );
-      } catch (UnsupportedOperationException e) {
-        return List.copyOf(n.results());
-      }
-      List<Value> folded = new ArrayList<>();
-      Rewriter rw = new Rewriter();
-      for (int i = 0; i < out.size(); i++) {
-        Tensor t = out.get(i);
-        if (!t.type().isCompatibleWith(n.result(i).type())) {
-          throw new IllegalStateException(
-            n.op().name() + " evaluated to " + t.type() + " but infers " + n.result(i).type()
-          );
-        }
-        Node c = builder.create(new Constant(t), List.of(), loc);
-        constants.put(c.result(), t);
-        folded.add(c.result());
-      }
-      for (int i = 0; i < folded.size(); i++) {
-        rw.replaceAllUsesWith(n.result(i), folded.get(i));
-      }
-      rw.erase(n);
-      return folded;
+      return folder.fold(builder, n, loc);
     }
 
     @Override
@@ -897,7 +794,7 @@ public final class OnnxImporter {
 
     @Override
     public Optional<Tensor> constantValue(Value v) {
-      return Optional.ofNullable(constants.get(v));
+      return folder.valueOf(v);
     }
 
     @Override

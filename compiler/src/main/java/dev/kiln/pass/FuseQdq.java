@@ -102,18 +102,6 @@ public final class FuseQdq implements Pass {
   /** Per-tensor quantization parameters: the scale as stored, the zero point and the integer type. */
   record Params(double scale, long zeroPoint, ElementType type) {}
 
-  private static final Op.EvalContext NO_REGIONS = new Op.EvalContext() {
-    @Override
-    public int numRegions() {
-      return 0;
-    }
-
-    @Override
-    public List<Tensor> runRegion(int index, List<Tensor> arguments) {
-      throw new IllegalStateException("no regions");
-    }
-  };
-
   private static Tensor constant(Value v, String what) {
     Tensor t = Rewrites.constantValue(v);
     if (t == null) {
@@ -194,7 +182,7 @@ public final class FuseQdq implements Pass {
     if (q.numOperands() > 2) {
       in.add(Rewrites.constantValue(q.operand(2)));
     }
-    return q.op().evaluate(NO_REGIONS, in).getFirst().getLong(0);
+    return q.op().evaluate(Op.EvalContext.NO_REGIONS, in).getFirst().getLong(0);
   }
 
   private static Requantization.Factor factor(double r) {
@@ -394,7 +382,9 @@ public final class FuseQdq implements Pass {
       throw new Mismatch("weight scales are not per output column");
     }
     if (transB) {
-      Tensor wt = new Transpose(List.of(1L, 0L)).evaluate(NO_REGIONS, List.of(w.values)).getFirst();
+      Tensor wt = new Transpose(List.of(1L, 0L))
+        .evaluate(Op.EvalContext.NO_REGIONS, List.of(w.values))
+        .getFirst();
       b = constantBefore(t, wt, "weight_t");
     }
     List<Value> operands = new ArrayList<>(List.of(da.operand(0), b));

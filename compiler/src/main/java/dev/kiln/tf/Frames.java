@@ -1,10 +1,10 @@
 package dev.kiln.tf;
 
+import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.ir.Diagnostic;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.Printing;
-import dev.kiln.onnx.UnsupportedOpsException;
 import dev.kiln.tf.proto.TfProto;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -354,6 +354,6 @@ final class Frames {
   }
 
   private static UnsupportedOpsException unsupported(String message) {
-    return new UnsupportedOpsException(List.of(Diagnostic.error(Location.UNKNOWN, message)));
+    return UnsupportedOpsException.of(message);
   }
 }

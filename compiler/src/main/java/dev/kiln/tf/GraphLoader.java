@@ -3,6 +3,7 @@ package dev.kiln.tf;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.TextFormat;
+import dev.kiln.frontend.ProtoFiles;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.tf.proto.TfProto;
@@ -10,22 +11,15 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
  * Reads TensorFlow {@code GraphDef} files, binary ({@code .pb}) or protobuf text format ({@code
- * .pbtxt}), told apart by their content, with the limits of {@link dev.kiln.onnx.ModelLoader}:
+ * .pbtxt}), told apart by their content, with the limits of {@link ProtoFiles}:
  * files under 2 GiB, messages nested at most 128 deep. Anything that does not parse is a one-line
  * {@link DiagnosticException}.
  */
 public final class GraphLoader {
-
-  /** Largest file accepted: one byte under 2 GiB. */
-  public static final long MAX_BYTES = (1L << 31) - 1;
-
-  /** Deepest message nesting accepted. */
-  public static final int MAX_NESTING = 128;
 
   private GraphLoader() {}
 
@@ -37,7 +31,7 @@ public final class GraphLoader {
     }
     try {
       CodedInputStream cis = CodedInputStream.newInstance(bytes);
-      cis.setRecursionLimit(MAX_NESTING);
+      cis.setRecursionLimit(ProtoFiles.MAX_NESTING);
       TfProto.GraphDef g = TfProto.GraphDef.parseFrom(cis);
       if (!cis.isAtEnd()) {
         throw invalid("not a valid TensorFlow GraphDef (trailing data)");
@@ -45,9 +39,9 @@ public final class GraphLoader {
       return g;
     } catch (InvalidProtocolBufferException e) {
       if (String.valueOf(e.getMessage()).contains("too many levels of nesting")) {
-        throw invalid("messages nest deeper than " + MAX_NESTING + " levels");
+        throw invalid("messages nest deeper than " + ProtoFiles.MAX_NESTING + " levels");
       }
-      throw invalid("not a valid TensorFlow GraphDef (" + oneLine(e.getMessage()) + ")");
+      throw invalid("not a valid TensorFlow GraphDef (" + ProtoFiles.oneLine(e.getMessage()) + ")");
     } catch (IOException e) {
       throw invalid("cannot read (" + e.getMessage() + ")");
     }
@@ -99,33 +93,23 @@ public final class GraphLoader {
     try {
       TextFormat.Parser.newBuilder().build().merge(new String(bytes, StandardCharsets.UTF_8), b);
     } catch (TextFormat.ParseException e) {
-      throw invalid("not a valid TensorFlow GraphDef text (" + oneLine(e.getMessage()) + ")");
+      throw invalid(
+        "not a valid TensorFlow GraphDef text (" + ProtoFiles.oneLine(e.getMessage()) + ")"
+      );
     }
     return b.build();
   }
 
   private static byte[] read(Path file) {
+    long size = ProtoFiles.size(file, "");
+    if (size > ProtoFiles.MAX_BYTES) {
+      throw invalid("is " + size + " bytes; files must be under 2 GiB");
+    }
     try {
-      if (Files.isDirectory(file)) {
-        throw invalid("is a directory");
-      }
-      if (!Files.isRegularFile(file)) {
-        throw invalid("not a regular file");
-      }
-      long size = Files.size(file);
-      if (size > MAX_BYTES) {
-        throw invalid("is " + size + " bytes; files must be under 2 GiB");
-      }
       return Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw invalid("no such file");
     } catch (IOException e) {
       throw invalid("cannot read (" + e.getMessage() + ")");
     }
-  }
-
-  private static String oneLine(String s) {
-    return s == null ? "malformed protobuf" : s.replaceAll("\\s+", " ").strip();
   }
 
   private static DiagnosticException invalid(String message) {

@@ -1,16 +1,19 @@
 package dev.kiln.tf;
 
+import dev.kiln.frontend.ImportFolder;
+import dev.kiln.frontend.ImportOptions;
+import dev.kiln.frontend.ImportedModel;
+import dev.kiln.frontend.InputBinding;
+import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.ir.Block;
 import dev.kiln.ir.Builder;
 import dev.kiln.ir.Diagnostic;
 import dev.kiln.ir.DiagnosticException;
-import dev.kiln.ir.Dim;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Func;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.Module;
 import dev.kiln.ir.Node;
-import dev.kiln.ir.Rewriter;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
@@ -22,9 +25,6 @@ import dev.kiln.ir.op.OpError;
 import dev.kiln.ir.op.Reshape;
 import dev.kiln.ir.op.Return;
 import dev.kiln.ir.op.Transpose;
-import dev.kiln.onnx.ImportOptions;
-import dev.kiln.onnx.ImportedModel;
-import dev.kiln.onnx.UnsupportedOpsException;
 import dev.kiln.tf.ops.TfConverters;
 import dev.kiln.tf.proto.TfProto;
 import java.nio.file.Path;
@@ -33,7 +33,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +41,7 @@ import java.util.Set;
 
 /**
  * Turns a frozen TensorFlow {@code GraphDef} into a module with one function, {@code @main}, the
- * same shape of result as {@link dev.kiln.onnx.OnnxImporter}. Function arguments are the {@code
+ * same {@link ImportedModel} as the ONNX importer. Function arguments are the {@code
  * Placeholder}s the outputs depend on, and the inner nodes named by {@code --input} (the graph is
  * cut there: what feeds them is not imported). Outputs are the requested {@code NODE[:i]} tensors,
  * by default the graph's sinks. Only nodes the outputs depend on are imported; {@code Identity}
@@ -55,9 +54,6 @@ import java.util.Set;
  * resolved by {@link TensorArrays}. Unsupported operators are collected and reported together.
  */
 public final class TfImporter {
-
-  /** Results with at most this many elements are folded at import time. */
-  public static final long IMPORT_FOLD_LIMIT = 1 << 16;
 
   /** Layout changes of constants (weights) are folded up to this many elements. */
   public static final long LAYOUT_FOLD_LIMIT = 1 << 26;
@@ -129,7 +125,11 @@ public final class TfImporter {
 
   private final ImportOptions options;
   private final Map<String, TfConverter> registry = TfConverters.all();
-  private final Map<Value, Tensor> constants = new IdentityHashMap<>();
+  private final ImportFolder folder = new ImportFolder(op ->
+    op instanceof Transpose || op instanceof Reshape || op instanceof Cast
+      ? LAYOUT_FOLD_LIMIT
+      : ImportFolder.FOLD_LIMIT
+  );
   private final List<Diagnostic> unsupported = new ArrayList<>();
   final Map<String, TfProto.NodeDef> byName = new LinkedHashMap<>();
   private Scope scope = new Scope(null);
@@ -189,13 +189,7 @@ public final class TfImporter {
 
   private ImportedModel graph(TfProto.GraphDef graph, Path file, List<String> requested) {
     Set<String> cutNodes = new HashSet<>();
-    for (Map<String, ?> m : List.of(
-      options.inputShapes(),
-      options.inputTypes(),
-      options.constantInputs()
-    )) {
-      m.keySet().forEach(k -> cutNodes.add(Ref.parse(k).node()));
-    }
+    options.boundNames().forEach(k -> cutNodes.add(Ref.parse(k).node()));
     TfProto.GraphDef g = Conds.resolve(Functions.inline(graph), cutNodes);
     producer = g.getVersions().getProducer();
     for (TfProto.NodeDef n : g.getNodeList()) {
@@ -221,11 +215,7 @@ public final class TfImporter {
       }
     }
     Map<String, String> cuts = new LinkedHashMap<>();
-    Set<String> inputKeys = new java.util.LinkedHashSet<>();
-    inputKeys.addAll(options.inputShapes().keySet());
-    inputKeys.addAll(options.inputTypes().keySet());
-    inputKeys.addAll(options.constantInputs().keySet());
-    for (String name : inputKeys) {
+    for (String name : options.boundNames()) {
       Ref r = Ref.parse(name);
       if (r.control() || !byName.containsKey(r.node())) {
         throw error("--input " + name + ": the graph has no node '" + r.node() + "'");
@@ -314,7 +304,12 @@ public final class TfImporter {
     func.setResultTypes(results.stream().map(Value::type).toList());
     Module m = new Module();
     m.add(func);
-    return new ImportedModel(m, inputNames, outputNames, 0, g.getVersions().getProducer());
+    return new ImportedModel(
+      m,
+      inputNames,
+      outputNames,
+      new TfOrigin(g.getVersions().getProducer())
+    );
   }
 
   private List<String> sinks(TfProto.GraphDef g) {
@@ -444,35 +439,7 @@ public final class TfImporter {
     if (declared != null && declared.rank() == 0 && (bound != null || producer < 21)) {
       declared = null;
     }
-    if (bound == null) {
-      if (declared == null) {
-        throw error("input '" + name + "' has no shape; bind one with --input " + name + "=DIMS");
-      }
-      return new TensorType(e, declared);
-    }
-    if (declared != null) {
-      if (declared.rank() != bound.rank()) {
-        throw error(
-          "input '" + name + "' has rank " + declared.rank() + " but is bound to " + bound.dims()
-        );
-      }
-      for (int i = 0; i < bound.rank(); i++) {
-        Dim d = declared.dim(i);
-        if (d.isKnown() && bound.dim(i).isKnown() && d.size() != bound.dim(i).size()) {
-          throw error(
-            "input '" +
-            name +
-            "' dimension " +
-            i +
-            " is " +
-            d.size() +
-            " but is bound to " +
-            bound.dim(i).size()
-          );
-        }
-      }
-    }
-    return new TensorType(e, bound);
+    return new TensorType(e, InputBinding.shape("input '" + name + "'", name, declared, bound));
   }
 
   private TensorType cutType(TfProto.NodeDef n, String name) {
@@ -633,10 +600,7 @@ public final class TfImporter {
   }
 
   private Value constant(Tensor t, String name) {
-    Node n = builder.create(new Constant(t), List.of(), Location.named(name));
-    n.result().setNameHint(name);
-    constants.put(n.result(), t);
-    return n.result();
+    return folder.namedConstant(builder, t, name);
   }
 
   Scope scope() {
@@ -678,62 +642,10 @@ public final class TfImporter {
         }
       }
       Node n = builder.create(op, Arrays.asList(operands), List.of(), null, loc);
-      if (op instanceof Constant c) {
-        constants.put(n.result(), c.value());
-        return n.result();
-      }
       if (n.results().size() != 1) {
         throw new IllegalStateException(op.name() + " has " + n.results().size() + " results");
       }
-      return fold(n);
-    }
-
-    private Value fold(Node n) {
-      List<Tensor> in = new ArrayList<>();
-      for (Value v : n.operands()) {
-        Tensor t = constants.get(v);
-        if (t == null) {
-          return n.result();
-        }
-        in.add(t);
-      }
-      Optional<Long> count = n.result().type().shape().numElements();
-      if (count.isEmpty()) {
-        return n.result();
-      }
-      boolean layout =
-        n.op() instanceof Transpose || n.op() instanceof Reshape || n.op() instanceof Cast;
-      if (count.get() > (layout ? LAYOUT_FOLD_LIMIT : IMPORT_FOLD_LIMIT)) {
-        return n.result();
-      }
-      Tensor out;
-      try {
-        out = n
-          .op()
-          .evaluate(
-            new Op.EvalContext() {
-              @Override
-              public int numRegions() {
-                return 0;
-              }
-
-              @Override
-              public List<Tensor> runRegion(int index, List<Tensor> arguments) {
-                throw new IllegalStateException("no regions");
-              }
-            },
-            in
-          )
-          .getFirst();
-      } catch (UnsupportedOperationException e) {
-        return n.result();
-      }
-      Node c = builder.create(new Constant(out), List.of(), loc);
-      constants.put(c.result(), out);
-      Rewriter rw = new Rewriter();
-      rw.replaceAllUsesWith(n.result(), c.result());
-      rw.erase(n);
-      return c.result();
+      return folder.fold(builder, n, loc).getFirst();
     }
 
     @Override
@@ -743,7 +655,7 @@ public final class TfImporter {
 
     @Override
     public Optional<Tensor> constantValue(Value v) {
-      return Optional.ofNullable(constants.get(v));
+      return folder.valueOf(v);
     }
   }
 }

@@ -109,4 +109,43 @@ class MainTest {
     assertEquals(Main.BAD_INPUT, r.status());
     assertTrue(r.err().startsWith("<stdin>: unknown pass frob (known: dce, cse, "), r.err());
   }
+
+  static final String LOOP = """
+    // a comment before the function
+    loop.func @f workspace 0 {
+      output %out0: buffer<2xf32> "y"
+      for %i = 0 to 2 { %out0[%i] = 1.0:f32 }
+    }
+    """;
+
+  @Test
+  void opt_prints_loop_ir_back_in_canonical_form() {
+    Run r = kiln(LOOP, "opt", "-");
+    assertEquals(Main.OK, r.status(), r.err());
+    assertEquals(
+      """
+      loop.func @f workspace 0 {
+        output %out0: buffer<2xf32> "y"
+        for %i = 0 to 2 {
+          %out0[%i] = 1.0:f32
+        }
+      }
+      """,
+      r.out()
+    );
+  }
+
+  @Test
+  void graph_ir_options_on_loop_ir_are_usage_errors() {
+    Run r = kiln(LOOP, "opt", "-", "--lower");
+    assertEquals(Main.BAD_INPUT, r.status());
+    assertTrue(r.err().contains("apply to Graph IR, not to Loop IR"), r.err());
+  }
+
+  @Test
+  void loop_ir_syntax_error_is_rendered_with_line_and_column() {
+    Run r = kiln("loop.func @f workspace 0 {\n  %y[0] = 1\n}\n", "opt", "-");
+    assertEquals(Main.BAD_INPUT, r.status());
+    assertTrue(r.err().startsWith("<stdin>:2:3: error: unknown buffer %y"), r.err());
+  }
 }

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.frontend.ImportOptions;
+import dev.kiln.frontend.ImportedModel;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
-import dev.kiln.onnx.ImportOptions;
-import dev.kiln.onnx.ImportedModel;
 import dev.kiln.tf.proto.TfProto.AttrValue;
 import dev.kiln.tf.proto.TfProto.DataType;
 import dev.kiln.tf.proto.TfProto.GraphDef;

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.frontend.ImportOptions;
+import dev.kiln.frontend.ImportedModel;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Node;
@@ -17,8 +19,6 @@ import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.op.QConv;
 import dev.kiln.ir.op.QMatMul;
-import dev.kiln.onnx.ImportOptions;
-import dev.kiln.onnx.ImportedModel;
 import dev.kiln.tf.proto.TfProto.AttrValue;
 import dev.kiln.tf.proto.TfProto.DataType;
 import dev.kiln.tf.proto.TfProto.GraphDef;

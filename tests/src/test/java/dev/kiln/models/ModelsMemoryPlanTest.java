@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.analysis.MemoryPlan;
+import dev.kiln.frontend.ImportOptions;
 import dev.kiln.ir.Module;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.text.PrintOptions;
-import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.ModelLoader;
 import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.onnx.proto.OnnxProto.GraphProto;

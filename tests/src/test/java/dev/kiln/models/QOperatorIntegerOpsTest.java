@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.frontend.ImportOptions;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.Func;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Tensor;
-import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.ModelLoader;
 import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.onnx.TensorProtos;

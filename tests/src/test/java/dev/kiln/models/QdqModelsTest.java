@@ -11,6 +11,8 @@ import ai.onnxruntime.OrtSession;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
 import dev.kiln.emit.Toolchain;
+import dev.kiln.frontend.ImportOptions;
+import dev.kiln.frontend.ImportedModel;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Func;
@@ -20,9 +22,8 @@ import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.text.PrintOptions;
-import dev.kiln.onnx.ImportOptions;
-import dev.kiln.onnx.ImportedModel;
 import dev.kiln.onnx.OnnxImporter;
+import dev.kiln.onnx.OnnxOrigin;
 import dev.kiln.pass.PassManager;
 import dev.kiln.pass.Pipelines;
 import dev.kiln.testing.QdqModels;
@@ -177,7 +178,10 @@ class QdqModelsTest {
         outputs.add("out" + i);
       }
       Tensor nativeQ = new NativeEngine(NativeCompiler.resolve(null, null), 600)
-        .run(new ImportedModel(fusedModule, List.of(input), outputs, 21, 8), List.of(x))
+        .run(
+          new ImportedModel(fusedModule, List.of(input), outputs, new OnnxOrigin(8, 21)),
+          List.of(x)
+        )
         .getLast();
       long[] vsNative = steps(nativeQ, gotQ);
       System.out.printf(

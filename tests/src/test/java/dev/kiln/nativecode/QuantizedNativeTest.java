@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
 import dev.kiln.emit.Toolchain;
+import dev.kiln.frontend.ImportedModel;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.BlockArgument;
 import dev.kiln.ir.Func;
@@ -13,7 +14,7 @@ import dev.kiln.ir.Module;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.text.ModuleParser;
-import dev.kiln.onnx.ImportedModel;
+import dev.kiln.onnx.OnnxOrigin;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -70,7 +71,7 @@ class QuantizedNativeTest {
     }
     Tensor want = Interpreter.run(f, in).getFirst();
     Tensor got = new NativeEngine(NativeCompiler.resolve(null, null), 600)
-      .run(new ImportedModel(m, names, List.of("y"), 21, 8), in)
+      .run(new ImportedModel(m, names, List.of("y"), new OnnxOrigin(8, 21)), in)
       .getFirst();
     assertEquals(want.type(), got.type());
     for (long i = 0; i < want.size(); i++) {

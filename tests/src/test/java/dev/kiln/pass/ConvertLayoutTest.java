@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.conformance.Tolerance;
+import dev.kiln.frontend.ImportOptions;
 import dev.kiln.ir.Block;
 import dev.kiln.ir.BlockArgument;
 import dev.kiln.ir.Dim;
@@ -20,7 +21,6 @@ import dev.kiln.ir.op.Return;
 import dev.kiln.ir.op.Transpose;
 import dev.kiln.ir.text.ModuleParser;
 import dev.kiln.ir.text.PrintOptions;
-import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.testing.PassEquivalence;
 import dev.kiln.testing.lit.Lit;

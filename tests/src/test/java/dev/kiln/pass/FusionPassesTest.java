@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.conformance.Tolerance;
+import dev.kiln.frontend.ImportOptions;
 import dev.kiln.ir.Block;
 import dev.kiln.ir.Module;
 import dev.kiln.ir.Node;
@@ -13,7 +14,6 @@ import dev.kiln.ir.Shape;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Return;
 import dev.kiln.ir.text.ModuleParser;
-import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.testing.PassEquivalence;
 import dev.kiln.testing.lit.Lit;

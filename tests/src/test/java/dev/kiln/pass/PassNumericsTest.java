@@ -3,11 +3,11 @@ package dev.kiln.pass;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.frontend.ImportOptions;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Module;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.text.ModuleParser;
-import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.ModelLoader;
 import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.onnx.proto.OnnxProto;

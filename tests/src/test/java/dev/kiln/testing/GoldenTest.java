@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.ir.Module;
+import dev.kiln.ir.loop.LoopFunc;
+import dev.kiln.ir.loop.LoopParser;
+import dev.kiln.ir.loop.LoopPrinter;
 import dev.kiln.ir.text.ModuleParser;
 import dev.kiln.ir.text.Printer;
 import dev.kiln.testing.lit.Lit;
@@ -20,9 +23,9 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs every golden {@code .kir} file under {@code tests/golden}: one dynamic test per {@code //
- * -----} chunk executes the file's RUN lines; chunks that parse also round-trip through print,
- * parse and print unchanged.
+ * Runs every golden {@code .kir} (Graph IR) and {@code .loop} (Loop IR) file under {@code
+ * tests/golden}: one dynamic test per {@code // -----} chunk executes the file's RUN lines; chunks
+ * without {@code expected-error} also round-trip through print, parse and print unchanged.
  */
 class GoldenTest {
 
@@ -36,7 +39,7 @@ class GoldenTest {
     List<Path> files;
     try (Stream<Path> s = Files.walk(ROOT)) {
       files = s
-        .filter(p -> p.toString().endsWith(".kir"))
+        .filter(p -> p.toString().endsWith(".kir") || p.toString().endsWith(".loop"))
         .sorted()
         .toList();
     }
@@ -65,10 +68,22 @@ class GoldenTest {
     );
   }
 
+  private static String printLoops(List<LoopFunc> funcs) {
+    StringBuilder b = new StringBuilder();
+    funcs.forEach(f -> b.append(LoopPrinter.print(f)));
+    return b.toString();
+  }
+
   private void chunk(Path file, String name, Lit.Chunk c) {
     Lit.Outcome o = Lit.run(file, c, work.resolve(name + "." + c.index()));
     assertTrue(o.ok(), () -> file + " chunk " + c.index() + ":\n" + o.report());
-    if (!c.text().contains("expected-error")) {
+    if (c.text().contains("expected-error")) {
+      return;
+    }
+    if (name.endsWith(".loop")) {
+      String once = printLoops(LoopParser.parseAll(c.text(), name));
+      assertEquals(once, printLoops(LoopParser.parseAll(once, name)), "round trip of " + name);
+    } else {
       Module m = ModuleParser.parse(c.text(), name);
       String once = Printer.print(m);
       assertEquals(once, Printer.print(ModuleParser.parse(once, name)), "round trip of " + name);

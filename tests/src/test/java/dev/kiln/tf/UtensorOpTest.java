@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.conformance.ConformanceRunner;
+import dev.kiln.frontend.ImportOptions;
+import dev.kiln.frontend.ImportedModel;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.op.QConv;
 import dev.kiln.ir.op.QMatMul;
-import dev.kiln.onnx.ImportOptions;
-import dev.kiln.onnx.ImportedModel;
 import dev.kiln.testing.Idx;
 import dev.kiln.tf.proto.TfProto.GraphDef;
 import dev.kiln.tf.proto.TfProto.NodeDef;

@@ -146,7 +146,7 @@ class QuantizationConvertersTest {
     Func f = dev.kiln.onnx.OnnxImporter.importModel(
       m,
       java.nio.file.Path.of("test.onnx"),
-      dev.kiln.onnx.ImportOptions.defaults()
+      dev.kiln.frontend.ImportOptions.defaults()
     )
       .module()
       .func("main")

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.kiln.frontend.ImportOptions;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.ElementType;
@@ -16,7 +17,6 @@ import dev.kiln.ir.Func;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
-import dev.kiln.onnx.ImportOptions;
 import dev.kiln.onnx.OnnxImporter;
 import dev.kiln.onnx.proto.OnnxProto.AttributeProto;
 import dev.kiln.onnx.proto.OnnxProto.GraphProto;

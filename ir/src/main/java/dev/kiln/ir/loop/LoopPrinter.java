@@ -1,10 +1,14 @@
 package dev.kiln.ir.loop;
 
+import dev.kiln.ir.Printing;
+import dev.kiln.ir.Tensor;
 import java.util.List;
+import java.util.Locale;
 import java.util.StringJoiner;
 
 /**
- * The text form of Loop IR, for golden tests and {@code --print-loop-ir}:
+ * The text form of Loop IR, for golden tests and {@code kiln opt --lower}; {@link LoopParser} reads
+ * it back, and {@code print(parse(print(f))) == print(f)}:
  *
  * <pre>
  * loop.func @net workspace 64 {
@@ -15,11 +19,18 @@ import java.util.StringJoiner;
  *   for %i = 0 to 6 vectorize(8) {
  *     %y[%i] = add(%x[%i], %c0[rem(%i, 3)])
  *   }
+ *   call kiln_gemm_f32({2:i32, 1.0:f32}, &amp;%t0[0], null)
  * }
  * </pre>
  *
- * Integer constants of type {@code i64} print bare, others with their type ({@code 1.5:f32});
- * constants of more than 16 elements print as their size only.
+ * Buffers are declared first, by kind in the order inputs, outputs, constants, workspace (an
+ * input's or output's position is its caller tensor number). Integer constants of type {@code i64}
+ * print bare, others with their type ({@code 1.5:f32}, {@code NaN:f64}, {@code -3:i32}); booleans
+ * as {@code true}/{@code false}. Constant buffer data prints as a decimal list when it has at most
+ * 16 elements and no NaN, and as the hex of its little-endian bytes otherwise ({@code = 0x0000803F});
+ * a constant without data prints {@code = elided}. Names that are not {@code [A-Za-z0-9_.$]+}
+ * print quoted ({@code %"a b"}). Variables print by name; their type is the one their {@code let}
+ * (or, for loop indices, {@code i64}) gives.
  */
 public final class LoopPrinter {
 
@@ -42,40 +53,82 @@ public final class LoopPrinter {
   }
 
   private void func(LoopFunc f) {
-    out.append("loop.func @").append(f.name()).append(" workspace ").append(f.arenaBytes());
+    out.append("loop.func @").append(name(f.name())).append(" workspace ").append(f.arenaBytes());
     if (f.threadScratchBytes() > 0) {
       out.append(" thread_scratch ").append(f.threadScratchBytes());
     }
-    out.append(" {\n");
+    out.append(" {
+");
     for (Buffer b : f.buffers()) {
-      out.append("  ").append(b.kind().name().toLowerCase(java.util.Locale.ROOT)).append(' ');
-      out.append(b).append(": buffer<");
-      StringJoiner dims = new StringJoiner("x");
-      for (long d : b.dims()) {
-        dims.add(Long.toString(d));
-      }
-      out.append(dims).append(b.dims().length == 0 ? "" : "x").append(b.elem()).append('>');
-      switch (b.kind()) {
-        case INPUT, OUTPUT -> out.append(" \"").append(b.sourceName()).append('"');
-        case WORKSPACE -> out.append(" at ").append(b.offset());
-        case CONSTANT -> {
-          if (b.length() <= 16) {
-            StringJoiner v = new StringJoiner(", ", " = [", "]");
-            for (long i = 0; i < b.length(); i++) {
-              v.add(
-                b.elem().isFloat()
-                  ? Double.toString(b.data().getDouble(i))
-                  : Long.toString(b.data().getLong(i))
-              );
-            }
-            out.append(v);
-          }
-        }
-      }
-      out.append('\n');
+      buffer(b);
     }
     body(f.body(), 1);
     out.append("}\n");
+  }
+
+  private void buffer(Buffer b) {
+    out.append("  ").append(b.kind().name().toLowerCase(Locale.ROOT)).append(' ');
+    ref(b).append(": buffer<");
+    for (long d : b.dims()) {
+      out.append(d).append('x');
+    }
+    out.append(b.elem()).append('>');
+    switch (b.kind()) {
+      case INPUT, OUTPUT -> out.append(' ').append(Printing.quote(b.sourceName()));
+      case WORKSPACE -> out.append(" at ").append(b.offset());
+      case CONSTANT -> out.append(" = ").append(data(b));
+    }
+    out.append('\n');
+  }
+
+  private static String data(Buffer b) {
+    Tensor t = b.data();
+    if (!t.hasData()) {
+      return "elided";
+    }
+    if (b.length() > INLINE_ELEMENTS) {
+      return t.toHex();
+    }
+    StringJoiner v = new StringJoiner(", ", "[", "]");
+    for (long i = 0; i < b.length(); i++) {
+      if (b.elem().isFloat()) {
+        double d = t.getDouble(i);
+        if (Double.isNaN(d)) {
+          return t.toHex();
+        }
+        v.add(Double.toString(d));
+      } else {
+        v.add(Long.toString(t.getLong(i)));
+      }
+    }
+    return v.toString();
+  }
+
+  /** Constant buffers of at most this many elements print their values in decimal. */
+  static final int INLINE_ELEMENTS = 16;
+
+  private StringBuilder ref(Buffer b) {
+    return out.append('%').append(name(b.name()));
+  }
+
+  /** {@code s} bare when it is {@code [A-Za-z0-9_.$]+}, else quoted. */
+  static String name(String s) {
+    boolean bare = !s.isEmpty();
+    for (int i = 0; i < s.length() && bare; i++) {
+      bare = isNameChar(s.charAt(i));
+    }
+    return bare ? s : Printing.quote(s);
+  }
+
+  static boolean isNameChar(char c) {
+    return (
+      (c >= 'a' && c <= 'z') ||
+      (c >= 'A' && c <= 'Z') ||
+      (c >= '0' && c <= '9') ||
+      c == '_' ||
+      c == '.' ||
+      c == '$'
+    );
   }
 
   private void indent(int depth) {
@@ -116,7 +169,7 @@ public final class LoopPrinter {
         block(w.body(), depth);
       }
       case Stmt.Store st -> {
-        out.append(st.buffer()).append('[');
+        ref(st.buffer()).append('[');
         expr(st.index());
         out.append("] = ");
         expr(st.value());
@@ -146,33 +199,38 @@ public final class LoopPrinter {
         }
       }
       case Stmt.Call c -> {
-        out.append("call ").append(c.kernel()).append('(');
+        out.append("call ").append(name(c.kernel())).append('(');
         String sep = "";
         for (Stmt.Arg a : c.args()) {
           out.append(sep);
           sep = ", ";
-          switch (a) {
-            case Stmt.Pointer p -> {
-              out.append('&').append(p.buffer()).append('[');
-              expr(p.index());
-              out.append(']');
-            }
-            case Stmt.Null n -> out.append("null");
-            case Stmt.Exec x -> out.append("exec");
-            case Stmt.Value v -> expr(v.value());
-            case Stmt.Struct st -> {
-              out.append('{');
-              String fs = "";
-              for (Expr e : st.fields()) {
-                out.append(fs);
-                fs = ", ";
-                expr(e);
-              }
-              out.append('}');
-            }
-          }
+          arg(a);
         }
         out.append(")\n");
+      }
+    }
+  }
+
+  private void arg(Stmt.Arg a) {
+    switch (a) {
+      case Stmt.Pointer p -> {
+        out.append('&');
+        ref(p.buffer()).append('[');
+        expr(p.index());
+        out.append(']');
+      }
+      case Stmt.Null n -> out.append("null");
+      case Stmt.Exec x -> out.append("exec");
+      case Stmt.Value v -> expr(v.value());
+      case Stmt.Struct st -> {
+        out.append('{');
+        String sep = "";
+        for (Expr e : st.fields()) {
+          out.append(sep);
+          sep = ", ";
+          expr(e);
+        }
+        out.append('}');
       }
     }
   }
@@ -197,9 +255,9 @@ public final class LoopPrinter {
         }
       }
       case Expr.FloatConst c -> out.append(c.value()).append(':').append(c.type());
-      case Expr.Var v -> out.append('%').append(v.name());
+      case Expr.Var v -> out.append('%').append(name(v.name()));
       case Expr.Load l -> {
-        out.append(l.buffer()).append('[');
+        ref(l.buffer()).append('[');
         expr(l.index());
         out.append(']');
       }

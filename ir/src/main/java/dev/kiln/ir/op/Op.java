@@ -91,6 +91,19 @@ public sealed interface Op
 
   /** What evaluation needs besides operand values: the node's regions, and a way to run them. */
   interface EvalContext {
+    /** The context of a node without regions. */
+    EvalContext NO_REGIONS = new EvalContext() {
+      @Override
+      public int numRegions() {
+        return 0;
+      }
+
+      @Override
+      public List<Tensor> runRegion(int index, List<Tensor> arguments) {
+        throw new IllegalStateException("no regions");
+      }
+    };
+
     /** The number of regions of the node being evaluated. */
     int numRegions();
 

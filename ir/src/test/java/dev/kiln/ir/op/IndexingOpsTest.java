@@ -25,18 +25,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class IndexingOpsTest {
 
-  private static final Op.EvalContext NO_REGIONS = new Op.EvalContext() {
-    @Override
-    public int numRegions() {
-      return 0;
-    }
-
-    @Override
-    public List<Tensor> runRegion(int index, List<Tensor> arguments) {
-      throw new IllegalStateException("no regions");
-    }
-  };
-
   static Tensor f32(long[] shape, double... v) {
     return Tensor.ofDoubles(new TensorType(ElementType.F32, Shape.of(shape)), v);
   }
@@ -50,7 +38,7 @@ class IndexingOpsTest {
   }
 
   static Tensor eval(Op op, Tensor... operands) {
-    return op.evaluate(NO_REGIONS, List.of(operands)).getFirst();
+    return op.evaluate(Op.EvalContext.NO_REGIONS, List.of(operands)).getFirst();
   }
 
   static TensorType infer(Op op, String... types) {

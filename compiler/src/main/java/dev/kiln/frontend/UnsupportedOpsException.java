@@ -1,7 +1,8 @@
-package dev.kiln.onnx;
+package dev.kiln.frontend;
 
 import dev.kiln.ir.Diagnostic;
 import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.Location;
 import java.util.List;
 
 /**
@@ -14,5 +15,10 @@ public final class UnsupportedOpsException extends DiagnosticException {
 
   public UnsupportedOpsException(List<Diagnostic> diagnostics) {
     super(diagnostics);
+  }
+
+  /** One unsupported construct, described by {@code message}. */
+  public static UnsupportedOpsException of(String message) {
+    return new UnsupportedOpsException(List.of(Diagnostic.error(Location.UNKNOWN, message)));
   }
 }

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
  * #define NET_NUM_OUTPUTS 1
  * #define NET_WORKSPACE_SIZE 1024        (bytes; 0 when none is needed)
  * #define NET_WORKSPACE_ALIGNMENT 64
+ * #define NET_WORKSPACE_PER_THREAD 0     (bytes more per extra thread of a thread pool)
  * #define NET_INPUT_0_NAME "x"           (the model's name, as a C string literal)
  * #define NET_INPUT_0_ELEM_TYPE 2        (a kiln_elem_type_t value of kiln/runtime.h: 2 is f32)
  * #define NET_INPUT_0_ELEM_SIZE 4        (bytes per element)
@@ -24,12 +25,16 @@ import java.util.regex.Pattern;
  * #define NET_INPUT_0_SIZE 784           (elements)
  * (the same for NET_OUTPUT_i_...)
  * int net_run(const void *const *inputs, void *const *outputs, void *workspace);
+ * struct kiln_model_info;
+ * const struct kiln_model_info *net_info(void);
  * </pre>
  *
  * {@code net_run} reads {@code inputs[i]} (dense row-major tensors of the declared types and
  * shapes), writes every element of {@code outputs[i]}, and uses {@code NET_WORKSPACE_SIZE} bytes at
  * {@code workspace} (64-byte aligned; may be NULL when the size is 0). It returns 0. It keeps no
- * state between calls, is reentrant with separate workspaces, and calls no allocator.
+ * state between calls, is reentrant with separate workspaces, and calls no allocator. {@code
+ * net_info} returns the same description as a constant {@code kiln_model_info_t} of {@code
+ * kiln/runtime.h} (declared through its struct tag, so the header needs no include).
  */
 public final class CHeader {
 
@@ -55,11 +60,16 @@ public final class CHeader {
     s.append("#define ").append(up).append("_WORKSPACE_SIZE ").append(f.workspaceBytes());
     s.append('\n');
     s.append("#define ").append(up).append("_WORKSPACE_ALIGNMENT 64\n");
+    s.append("#define ").append(up).append("_WORKSPACE_PER_THREAD ");
+    s.append(f.workspacePerThreadBytes()).append('\n');
     tensors(s, up + "_INPUT_", f.inputs());
     tensors(s, up + "_OUTPUT_", f.outputs());
     s.append("\n/* Runs the model: returns 0. See the Kiln README for the contract. */\n");
     s.append("int ").append(name);
     s.append("_run(const void *const *inputs, void *const *outputs, void *workspace);\n\n");
+    s.append("/* The model's kiln_model_info_t (kiln/runtime.h): inputs, outputs, workspace. */\n");
+    s.append("struct kiln_model_info;\n");
+    s.append("const struct kiln_model_info *").append(name).append("_info(void);\n\n");
     s.append("#ifdef __cplusplus\n}\n#endif\n\n#endif /* ").append(guard).append(" */\n");
     return s.toString();
   }

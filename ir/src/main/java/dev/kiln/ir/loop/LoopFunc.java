@@ -68,6 +68,15 @@ public final class LoopFunc {
     return workspaceBytes;
   }
 
+  /**
+   * Bytes of workspace each thread after the first needs when the function runs on a thread pool
+   * ({@code workspace_per_thread} of {@code kiln_model_info_t}): 0, because generated code runs on
+   * one thread.
+   */
+  public long workspacePerThreadBytes() {
+    return 0;
+  }
+
   public List<Stmt> body() {
     return body;
   }

@@ -104,11 +104,13 @@ class LlvmCodegenTest {
       .lines()
       .filter(l -> l.startsWith("define "))
       .toList();
-    assertEquals(1, defines.size(), String.join("\n", defines));
+    assertEquals(2, defines.size(), String.join("\n", defines));
     assertTrue(defines.get(0).contains("i32 @gemm_run(ptr"), defines.get(0));
+    assertTrue(defines.get(1).contains("ptr @gemm_info()"), defines.get(1));
     Elf elf = Elf.read(out.object());
     assertEquals(machine, elf.machine());
     assertTrue(elf.defines("gemm_run"), elf.symbols().toString());
+    assertTrue(elf.defines("gemm_info"), elf.symbols().toString());
     assertFalse(elf.symbols().containsKey("kiln_gemm_f32"), elf.symbols().toString());
     assertFalse(elf.symbols().containsValue(false), "undefined symbols: " + elf.symbols());
   }

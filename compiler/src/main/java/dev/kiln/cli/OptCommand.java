@@ -82,6 +82,20 @@ final class OptCommand implements Callable<Integer> {
   )
   private boolean lower;
 
+  @Option(
+    names = "--target",
+    paramLabel = "TRIPLE",
+    description = "With --lower: the target whose kernels are chosen (default: the host)."
+  )
+  private String target;
+
+  @Option(
+    names = "--cpu",
+    paramLabel = "NAME",
+    description = "With --lower: the CPU (default: the target's baseline)."
+  )
+  private String cpu;
+
   @Option(names = "-o", paramLabel = "FILE", description = "Write the result to FILE.")
   private Path output;
 
@@ -119,11 +133,11 @@ final class OptCommand implements Callable<Integer> {
     String result;
     if (lower) {
       StringBuilder loops = new StringBuilder();
-      dev.kiln.ir.loop.TargetInfo target = dev.kiln.backend.llvm.Targets.info(
-        dev.kiln.emit.NativeCompiler.resolve(null, null)
+      dev.kiln.ir.loop.TargetInfo info = dev.kiln.backend.llvm.Targets.info(
+        dev.kiln.emit.NativeCompiler.resolve(target, cpu)
       );
       for (Func f : module.funcs()) {
-        loops.append(Lowering.lower(f, f.name(), List.of(), List.of(), target));
+        loops.append(Lowering.lower(f, f.name(), List.of(), List.of(), info));
       }
       result = loops.toString();
     } else {

@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  * int net_run(const void *const *inputs, void *const *outputs, void *workspace);
  * int net_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,
  *                      const struct kiln_thread_pool *pool);
+ * struct kiln_model_info;
+ * const struct kiln_model_info *net_info(void);
  * </pre>
  *
  * {@code net_run} reads {@code inputs[i]} (dense row-major tensors of the declared types and
@@ -36,7 +38,9 @@ import java.util.regex.Pattern;
  * net_run_parallel} computes the same bits, cutting its heavy kernels into {@code
  * pool->num_threads} chunks on the caller's pool ({@code kiln_thread_pool_t} of {@code
  * kiln/runtime.h}; NULL runs on the calling thread); its workspace must hold {@code
- * NET_WORKSPACE_SIZE + (num_threads - 1) * NET_WORKSPACE_PER_THREAD} bytes.
+ * NET_WORKSPACE_SIZE + (num_threads - 1) * NET_WORKSPACE_PER_THREAD} bytes. {@code
+ * net_info} returns the same description as a constant {@code kiln_model_info_t} of {@code
+ * kiln/runtime.h} (declared through its struct tag, so the header needs no include).
  */
 public final class CHeader {
 
@@ -75,6 +79,9 @@ public final class CHeader {
     s.append("struct kiln_thread_pool;\nint ").append(name);
     s.append("_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,\n");
     s.append("    const struct kiln_thread_pool *pool);\n\n");
+    s.append("/* The model's kiln_model_info_t (kiln/runtime.h): inputs, outputs, workspace. */\n");
+    s.append("struct kiln_model_info;\n");
+    s.append("const struct kiln_model_info *").append(name).append("_info(void);\n\n");
     s.append("#ifdef __cplusplus\n}\n#endif\n\n#endif /* ").append(guard).append(" */\n");
     return s.toString();
   }

@@ -234,16 +234,24 @@ public final class OnnxImporter {
     return new ImportedModel(m, inputNames, outputNames, new OnnxOrigin(ir, opset));
   }
 
+  /** The names of {@code g}'s inputs that are not initializers, in declaration order. */
+  public static List<String> graphInputs(OnnxProto.GraphProto g) {
+    Set<String> initializers = new HashSet<>();
+    g.getInitializerList().forEach(t -> initializers.add(t.getName()));
+    return g
+      .getInputList()
+      .stream()
+      .map(OnnxProto.ValueInfoProto::getName)
+      .filter(n -> !initializers.contains(n))
+      .distinct()
+      .toList();
+  }
+
   /** Every name the options bind must be a graph input; a typo would otherwise pass silently. */
   private void checkBoundNames(OnnxProto.GraphProto g) {
     Set<String> declared = new LinkedHashSet<>();
     g.getInputList().forEach(in -> declared.add(in.getName()));
-    Set<String> initializers = new HashSet<>();
-    g.getInitializerList().forEach(t -> initializers.add(t.getName()));
-    List<String> real = declared
-      .stream()
-      .filter(n -> !initializers.contains(n))
-      .toList();
+    List<String> real = graphInputs(g);
     Set<String> bound = new TreeSet<>(options.boundNames());
     bound.removeAll(declared);
     if (!bound.isEmpty()) {

@@ -155,7 +155,17 @@ class LoopTextRoundTripTest {
   private static void roundTrip(Module m, String what) {
     for (Func f : m.funcs()) {
       for (boolean kernels : new boolean[] { false, true }) {
-        LoopFunc lowered = Lowering.lower(f, f.name(), List.of(), List.of(), kernels);
+        LoopFunc lowered = Lowering.lower(
+          f,
+          f.name(),
+          List.of(),
+          List.of(),
+          kernels
+            ? dev.kiln.backend.llvm.Targets.info(
+              dev.kiln.backend.llvm.Targets.resolve("x86_64-linux-gnu", "skylake-avx512")
+            )
+            : null
+        );
         String text = LoopPrinter.print(lowered);
         String again = LoopPrinter.print(LoopParser.parse(text, what + ".loop"));
         assertEquals(text, again, what + ", @" + f.name() + (kernels ? " with kernels" : ""));

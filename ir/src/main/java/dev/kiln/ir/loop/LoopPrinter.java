@@ -57,8 +57,7 @@ public final class LoopPrinter {
     if (f.threadScratchBytes() > 0) {
       out.append(" thread_scratch ").append(f.threadScratchBytes());
     }
-    out.append(" {
-");
+    out.append(" {\n");
     for (Buffer b : f.buffers()) {
       buffer(b);
     }

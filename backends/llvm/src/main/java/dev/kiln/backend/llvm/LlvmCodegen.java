@@ -31,8 +31,10 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  *
  * <h2>The generated function</h2>
  *
- * The one exported symbol is {@code int32_t NAME_run(const void *const *inputs, void *const
- * *outputs, void *workspace)} ({@code NAME} is {@link LoopFunc#name()}), which returns 0. Input
+ * Two symbols are exported: {@code int32_t NAME_run(const void *const *inputs, void *const
+ * *outputs, void *workspace)} ({@code NAME} is {@link LoopFunc#name()}), which returns 0, and
+ * {@code const kiln_model_info_t *NAME_info(void)}, the constant table of {@code kiln/runtime.h}
+ * describing the inputs, outputs and workspace ({@link ModelInfo}). Input
  * {@code i} is read through {@code inputs[i]}, output {@code i} written through {@code outputs[i]},
  * each aligned to its element type; workspace buffers live at their offsets from {@code workspace},
  * which must be 64-byte aligned and hold {@link LoopFunc#workspaceBytes()} bytes (it may be null when
@@ -65,7 +67,7 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  *
  * When the body calls kernels ({@link Stmt.Call}), every {@code runtime-c/kernels/*.c} is compiled
  * to bitcode for the target ({@link KernelLibrary}) and linked into the module; the kernels then get
- * internal linkage, so only {@code NAME_run} is exported and {@code default<O3>} inlines and
+ * internal linkage, so only {@code NAME_run} and {@code NAME_info} are exported and {@code default<O3>} inlines and
  * specializes them on the constant parameter structs. A {@link Stmt.Struct} argument is an alloca of
  * an LLVM struct of its (4-byte) field types, a {@link Stmt.Pointer} the address of the element,
  * {@link Stmt.Null} a null pointer; argument types are checked against the kernel's definition.
@@ -169,7 +171,9 @@ public final class LlvmCodegen {
             f,
             constants(module, f, machine)
           );
-          for (LLVMValueRef fn : List.of(entry.run(), entry.runParallel())) {
+          String infoSymbol = f.name() + "_info";
+          LLVMValueRef info = ModelInfo.define(module, infoSymbol, f);
+          for (LLVMValueRef fn : List.of(entry.run(), entry.runParallel(), info)) {
             machine.markFunction(fn);
             LLVMAddAttributeAtIndex(
               fn,
@@ -177,7 +181,7 @@ public final class LlvmCodegen {
               LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
             );
           }
-          internalizeAllBut(module, Set.of(symbol, symbol + "_parallel"));
+          internalizeAllBut(module, Set.of(symbol, symbol + "_parallel", infoSymbol));
           Compiled[] result = new Compiled[1];
           List<String> errors = Llvm.collectErrors(ctx, () ->
             result[0] = optimizeAndEmit(machine, module, wanted)
@@ -282,7 +286,7 @@ public final class LlvmCodegen {
     return out;
   }
 
-  /** Gives every defined function and global except {@code exported} internal linkage. */
+  /** Gives every defined function and global not named in {@code exported} internal linkage. */
   private static void internalizeAllBut(LLVMModuleRef module, Set<String> exported) {
     for (
       LLVMValueRef fn = LLVMGetFirstFunction(module);

@@ -108,9 +108,10 @@ class LlvmCodegenTest {
       .stream()
       .filter(d -> !d.contains(" internal "))
       .toList();
-    assertEquals(2, exported.size(), String.join("\n", defines));
+    assertEquals(3, exported.size(), String.join("\n", defines));
     assertTrue(exported.get(0).contains("i32 @gemm_run"), exported.get(0));
     assertTrue(exported.get(1).contains("i32 @gemm_run"), exported.get(1));
+    assertTrue(exported.get(2).contains("ptr @gemm_info()"), exported.get(2));
     assertTrue(
       defines.stream().noneMatch(d -> d.contains("@kiln_gemm_f32(")),
       "the kernel entry is inlined: " + String.join("\n", defines)
@@ -119,6 +120,7 @@ class LlvmCodegenTest {
     assertEquals(machine, elf.machine());
     assertTrue(elf.defines("gemm_run"), elf.symbols().toString());
     assertTrue(elf.defines("gemm_run_parallel"), elf.symbols().toString());
+    assertTrue(elf.defines("gemm_info"), elf.symbols().toString());
     assertFalse(elf.symbols().containsKey("kiln_gemm_f32"), elf.symbols().toString());
     assertTrue(
       elf

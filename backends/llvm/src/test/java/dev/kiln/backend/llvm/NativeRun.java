@@ -64,22 +64,10 @@ final class NativeRun {
   /** Compiles {@code f}, links it with the driver for {@code tc}, runs it and returns the outputs. */
   static List<Tensor> run(Toolchain tc, LoopFunc f, List<Tensor> inputs, Path dir)
     throws IOException, InterruptedException {
-    byte[] object = LlvmCodegen.compile(f, Targets.resolve(tc.target(), null)).object();
-    Files.write(dir.resolve("model.o"), object);
-    Files.writeString(dir.resolve("driver.c"), driver(f), StandardCharsets.UTF_8);
-    List<String> link = new ArrayList<>(
-      List.of(tc.compiler(), "-std=c11", "-O1", "driver.c", "model.o", "-lm", "-o", "prog")
-    );
-    if (!tc.runner().isEmpty()) {
-      link.add("-static");
-    }
-    exec(link, dir);
     for (int i = 0; i < inputs.size(); i++) {
       Files.write(dir.resolve("in" + i + ".bin"), inputs.get(i).bytes());
     }
-    List<String> cmd = new ArrayList<>(tc.runner());
-    cmd.add(dir.resolve("prog").toString());
-    exec(cmd, dir);
+    runDriver(tc, f, driver(f), dir);
     List<Tensor> outputs = new ArrayList<>();
     for (int i = 0; i < f.outputs().size(); i++) {
       Buffer b = f.outputs().get(i);
@@ -89,7 +77,34 @@ final class NativeRun {
     return outputs;
   }
 
-  private static void exec(List<String> cmd, Path dir) throws IOException, InterruptedException {
+  /**
+   * Compiles {@code f}, links it with the C program {@code driver} (which may include {@code
+   * kiln/runtime.h}) for {@code tc}, runs it in {@code dir} and returns what it printed.
+   */
+  static String runDriver(Toolchain tc, LoopFunc f, String driver, Path dir)
+    throws IOException, InterruptedException {
+    byte[] object = LlvmCodegen.compile(f, Targets.resolve(tc.target(), null)).object();
+    Files.write(dir.resolve("model.o"), object);
+    Files.writeString(dir.resolve("driver.c"), driver, StandardCharsets.UTF_8);
+    Path header = dir.resolve("include/kiln/runtime.h");
+    Files.createDirectories(header.getParent());
+    try (var in = NativeRun.class.getResourceAsStream("/kiln/runtime-c/include/kiln/runtime.h")) {
+      Files.copy(in, header);
+    }
+    List<String> link = new ArrayList<>(
+      List.of(tc.compiler(), "-std=c11", "-O1", "-Iinclude", "driver.c", "model.o", "-lm")
+    );
+    link.addAll(List.of("-o", "prog"));
+    if (!tc.runner().isEmpty()) {
+      link.add("-static");
+    }
+    exec(link, dir);
+    List<String> cmd = new ArrayList<>(tc.runner());
+    cmd.add(dir.resolve("prog").toString());
+    return exec(cmd, dir);
+  }
+
+  private static String exec(List<String> cmd, Path dir) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -98,6 +113,7 @@ final class NativeRun {
       fail(String.join(" ", cmd) + " timed out");
     }
     assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed:\n" + out);
+    return out;
   }
 
   static String driver(LoopFunc f) {

@@ -6,6 +6,8 @@
 
 /* Output columns accumulated at once; the accumulator row lives on the stack (256 bytes). */
 #define KILN_CONV_TILE 64
+/* Widest kernel whose tap ranges are computed once per plane. */
+#define KILN_CONV_MAX_TAPS 32
 
 typedef struct kiln_conv_geometry {
   ptrdiff_t in_h, in_w, out_h, out_w;
@@ -25,6 +27,13 @@ static inline void kiln_conv_plane(const kiln_conv_geometry_t *g, const kiln_epi
                                    const float *KILN_RESTRICT residual, float *KILN_RESTRICT y) {
   const ptrdiff_t in_plane = g->in_h * g->in_w;
   const ptrdiff_t k_plane = g->kernel_h * g->kernel_w;
+  /* The output columns each kernel column reaches inside the input, computed once. */
+  const int hoisted = g->kernel_w <= KILN_CONV_MAX_TAPS;
+  ptrdiff_t tap_lo[KILN_CONV_MAX_TAPS], tap_hi[KILN_CONV_MAX_TAPS];
+  for (ptrdiff_t kw = 0; hoisted && kw < g->kernel_w; kw++) {
+    kiln_valid_range(kw * g->dilation_w - g->pad_left, g->stride_w, g->in_w, g->out_w,
+                     &tap_lo[kw], &tap_hi[kw]);
+  }
   for (ptrdiff_t oh = 0; oh < g->out_h; oh++) {
     for (ptrdiff_t ow0 = 0; ow0 < g->out_w; ow0 += KILN_CONV_TILE) {
       const ptrdiff_t ow1 = kiln_min_pd(g->out_w, ow0 + KILN_CONV_TILE);
@@ -40,7 +49,12 @@ static inline void kiln_conv_plane(const kiln_conv_geometry_t *g, const kiln_epi
         for (ptrdiff_t kw = 0; kw < g->kernel_w; kw++) {
           const ptrdiff_t tap = kw * g->dilation_w - g->pad_left;
           ptrdiff_t lo, hi;
-          kiln_valid_range(tap, g->stride_w, g->in_w, g->out_w, &lo, &hi);
+          if (hoisted) {
+            lo = tap_lo[kw];
+            hi = tap_hi[kw];
+          } else {
+            kiln_valid_range(tap, g->stride_w, g->in_w, g->out_w, &lo, &hi);
+          }
           lo = kiln_max_pd(lo, ow0);
           hi = kiln_min_pd(hi, ow1);
           if (lo >= hi) {

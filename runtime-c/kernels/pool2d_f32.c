@@ -1,6 +1,10 @@
-#include "epilogue.h"
+#include "vec.h"
 
 #define KILN_POOL_TILE 64
+/* Widest kernel whose tap ranges are computed once per call; wider ones compute them per row. */
+#define KILN_POOL_MAX_TAPS 64
+/* Input columns of one output tile the row-max path holds on the stack. */
+#define KILN_POOL_SPAN 512
 
 typedef union kiln_f32_bits {
   uint32_t u;
@@ -18,6 +22,53 @@ static ptrdiff_t count_inside(ptrdiff_t start, ptrdiff_t step, ptrdiff_t taps, p
   return n;
 }
 
+static float max_nan(float m, float v) {
+  return (v != v || v > m) ? v : m;
+}
+
+/* The maximum (a NaN wins) or the sum of the n floats at x. */
+static float reduce_plane(const float *KILN_RESTRICT x, ptrdiff_t n, bool is_max, float init) {
+  kiln_vf acc[4];
+  for (int i = 0; i < 4; i++) {
+    acc[i] = KILN_SPLAT(init);
+  }
+  ptrdiff_t i = 0;
+  for (; i + 4 * KILN_VLEN <= n; i += 4 * KILN_VLEN) {
+    for (int u = 0; u < 4; u++) {
+      const kiln_vf v = *(const kiln_vf_u *)(x + i + u * KILN_VLEN);
+      acc[u] = is_max ? kiln_vmax_nan(acc[u], v) : acc[u] + v;
+    }
+  }
+  float lanes[4 * KILN_VLEN];
+  for (int u = 0; u < 4; u++) {
+    *(kiln_vf_u *)(lanes + u * KILN_VLEN) = acc[u];
+  }
+  float r = init;
+  for (int l = 0; l < 4 * KILN_VLEN; l++) {
+    r = is_max ? max_nan(r, lanes[l]) : r + lanes[l];
+  }
+  for (; i < n; i++) {
+    r = is_max ? max_nan(r, x[i]) : r + x[i];
+  }
+  return r;
+}
+
+/* Pooling over whole planes (global pooling): one reduction per plane. */
+static void pool_global(const kiln_pool2d_f32_params_t *p, bool is_max, const float *KILN_RESTRICT x,
+                        const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
+                        float *KILN_RESTRICT y, float lowest) {
+  const ptrdiff_t in_plane = (ptrdiff_t)p->in_h * p->in_w;
+  const ptrdiff_t planes = (ptrdiff_t)p->batch * p->channels;
+  for (ptrdiff_t pl = 0; pl < planes; pl++) {
+    float v = reduce_plane(x + pl * in_plane, in_plane, is_max, is_max ? lowest : 0.0f);
+    if (!is_max) {
+      v /= (float)in_plane;
+    }
+    kiln_epilogue_row(&p->epilogue, &v, bias != NULL ? bias[pl % p->channels] : 0.0f,
+                      residual != NULL ? residual + pl : NULL, y + pl, 1);
+  }
+}
+
 static void pool2d(const kiln_pool2d_f32_params_t *p, bool is_max, const float *KILN_RESTRICT x,
                    const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
                    float *KILN_RESTRICT y) {
@@ -28,13 +79,25 @@ static void pool2d(const kiln_pool2d_f32_params_t *p, bool is_max, const float *
   const ptrdiff_t pad_top = p->pad_top, pad_left = p->pad_left;
   const ptrdiff_t in_plane = in_h * in_w, out_plane = out_h * out_w;
   const ptrdiff_t planes = (ptrdiff_t)p->batch * p->channels;
+  const kiln_f32_bits_t neg_inf = {0xFF800000u};
+  if (out_h == 1 && out_w == 1 && in_plane > 0 && pad_top == 0 && pad_left == 0 &&
+      p->pad_bottom == 0 && p->pad_right == 0 && kernel_h == in_h && kernel_w == in_w &&
+      dilation_h == 1 && dilation_w == 1) {
+    pool_global(p, is_max, x, bias, residual, y, neg_inf.f);
+    return;
+  }
   /* Average pooling counts positions in [lo, hi) of each axis: the input, or input plus padding. */
   const bool include_pad = !is_max && p->count_include_pad;
   const ptrdiff_t lo_h = include_pad ? -pad_top : 0,
                   hi_h = include_pad ? in_h + p->pad_bottom : in_h;
   const ptrdiff_t lo_w = include_pad ? -pad_left : 0,
                   hi_w = include_pad ? in_w + p->pad_right : in_w;
-  const kiln_f32_bits_t neg_inf = {0xFF800000u};
+  /* The output columns each kernel column reaches inside the input, computed once. */
+  const bool hoisted = kernel_w <= KILN_POOL_MAX_TAPS;
+  ptrdiff_t tap_lo[KILN_POOL_MAX_TAPS], tap_hi[KILN_POOL_MAX_TAPS];
+  for (ptrdiff_t kw = 0; hoisted && kw < kernel_w; kw++) {
+    kiln_valid_range(kw * dilation_w - pad_left, stride_w, in_w, out_w, &tap_lo[kw], &tap_hi[kw]);
+  }
   for (ptrdiff_t pl = 0; pl < planes; pl++) {
     const float *xp = x + pl * in_plane;
     const float b = bias != NULL ? bias[pl % p->channels] : 0.0f;
@@ -47,15 +110,41 @@ static void pool2d(const kiln_pool2d_f32_params_t *p, bool is_max, const float *
         for (ptrdiff_t t = 0; t < ow1 - ow0; t++) {
           acc[t] = is_max ? neg_inf.f : 0.0f;
         }
+        /* Max pooling: the column-wise maximum of the window's rows first, then across columns. */
+        const ptrdiff_t c0 = kiln_max_pd(0, ow0 * stride_w - pad_left);
+        const ptrdiff_t c1 =
+            kiln_min_pd(in_w, (ow1 - 1) * stride_w - pad_left + (kernel_w - 1) * dilation_w + 1);
+        const bool by_rows = is_max && hoisted && c1 - c0 <= KILN_POOL_SPAN && kernel_h > 1;
+        float rowmax[KILN_POOL_SPAN];
+        bool any_row = false;
         for (ptrdiff_t kh = 0; kh < kernel_h; kh++) {
           const ptrdiff_t ih = h0 + kh * dilation_h;
           if (ih < 0 || ih >= in_h) {
             continue;
           }
+          if (by_rows) {
+            const float *row = xp + ih * in_w;
+            if (!any_row) {
+              for (ptrdiff_t c = c0; c < c1; c++) {
+                rowmax[c - c0] = row[c];
+              }
+            } else {
+              for (ptrdiff_t c = c0; c < c1; c++) {
+                rowmax[c - c0] = max_nan(rowmax[c - c0], row[c]);
+              }
+            }
+            any_row = true;
+            continue;
+          }
           for (ptrdiff_t kw = 0; kw < kernel_w; kw++) {
             const ptrdiff_t tap = kw * dilation_w - pad_left;
             ptrdiff_t lo, hi;
-            kiln_valid_range(tap, stride_w, in_w, out_w, &lo, &hi);
+            if (hoisted) {
+              lo = tap_lo[kw];
+              hi = tap_hi[kw];
+            } else {
+              kiln_valid_range(tap, stride_w, in_w, out_w, &lo, &hi);
+            }
             lo = kiln_max_pd(lo, ow0);
             hi = kiln_min_pd(hi, ow1);
             if (lo >= hi) {
@@ -66,14 +155,22 @@ static void pool2d(const kiln_pool2d_f32_params_t *p, bool is_max, const float *
             const ptrdiff_t count = hi - lo;
             if (is_max) {
               for (ptrdiff_t t = 0; t < count; t++) {
-                const float v = xs[t * stride_w];
-                as[t] = (v != v || v > as[t]) ? v : as[t];
+                as[t] = max_nan(as[t], xs[t * stride_w]);
               }
             } else {
               for (ptrdiff_t t = 0; t < count; t++) {
                 as[t] += xs[t * stride_w];
               }
             }
+          }
+        }
+        for (ptrdiff_t kw = 0; any_row && kw < kernel_w; kw++) {
+          const ptrdiff_t tap = kw * dilation_w - pad_left;
+          const ptrdiff_t lo = kiln_max_pd(tap_lo[kw], ow0), hi = kiln_min_pd(tap_hi[kw], ow1);
+          const float *rs = rowmax + (lo * stride_w + tap - c0);
+          float *as = acc + (lo - ow0);
+          for (ptrdiff_t t = 0; t < hi - lo; t++) {
+            as[t] = max_nan(as[t], rs[t * stride_w]);
           }
         }
         if (!is_max) {

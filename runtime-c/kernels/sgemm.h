@@ -27,17 +27,9 @@
 
 #include "conv_plane.h"
 
-#ifndef KILN_GEMM_VLEN
-#if defined(__AVX512F__)
-#define KILN_GEMM_VLEN 16
-#elif defined(__AVX__)
-#define KILN_GEMM_VLEN 8
-#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__)
-#define KILN_GEMM_VLEN 4
-#else
-#define KILN_GEMM_VLEN 1
-#endif
-#endif
+#include "vec.h"
+
+#define KILN_GEMM_VLEN KILN_VLEN
 
 #ifndef KILN_GEMM_MR
 #if defined(__AVX512F__)
@@ -60,6 +52,9 @@
 
 #define KILN_GEMM_NV (KILN_GEMM_NR / KILN_GEMM_VLEN)
 
+/* Fully unrolls the register block's loops, so its accumulators stay in registers. */
+#define KILN_UNROLL _Pragma("GCC unroll 32")
+
 #if KILN_GEMM_NR % KILN_GEMM_VLEN != 0
 #error "KILN_GEMM_NR must be a multiple of KILN_GEMM_VLEN"
 #endif
@@ -69,15 +64,6 @@
 #define KILN_GEMM_MC (KILN_GEMM_MR * 8)
 #define KILN_GEMM_NC (KILN_GEMM_NR * 16)
 
-#if KILN_GEMM_VLEN > 1
-typedef float kiln_vf __attribute__((vector_size(KILN_GEMM_VLEN * 4)));
-typedef float kiln_vf_u __attribute__((vector_size(KILN_GEMM_VLEN * 4), aligned(4)));
-#define KILN_SPLAT(s) ((kiln_vf){0} + (s))
-#else
-typedef float kiln_vf;
-typedef float kiln_vf_u;
-#define KILN_SPLAT(s) (s)
-#endif
 
 /* Where op(B) comes from. */
 typedef struct kiln_bsrc {
@@ -182,55 +168,66 @@ static void kiln_pack_b_matrix(const kiln_bsrc_t *b, ptrdiff_t j0, ptrdiff_t val
 
 /*
  * One packed B panel of an im2col operand. The panel's columns are cut into runs that share an
- * output row; each run of each reduction row is one strided copy of an input row, zero outside.
+ * output row (found once per panel); each run of each reduction row is one strided copy of an
+ * input row, zero outside.
  */
 static void kiln_pack_b_conv(const kiln_bsrc_t *b, ptrdiff_t j0, ptrdiff_t valid, ptrdiff_t q0,
                              ptrdiff_t kc, float *KILN_RESTRICT dst) {
   const kiln_conv_geometry_t *g = b->conv;
   const ptrdiff_t khw = g->kernel_h * g->kernel_w;
   const ptrdiff_t in_plane = g->in_h * g->in_w;
+  /* Runs of the panel: output row, first output column, first panel column, length. */
+  ptrdiff_t run_oh[KILN_GEMM_NR + 1], run_ow[KILN_GEMM_NR + 1], run_t[KILN_GEMM_NR + 1],
+      run_n[KILN_GEMM_NR + 1];
+  ptrdiff_t runs = 0;
+  for (ptrdiff_t t = 0, j = j0; t < valid; runs++) {
+    run_oh[runs] = j / g->out_w;
+    run_ow[runs] = j % g->out_w;
+    run_t[runs] = t;
+    run_n[runs] = kiln_min_pd(valid - t, g->out_w - run_ow[runs]);
+    t += run_n[runs];
+    j += run_n[runs];
+  }
   ptrdiff_t c = q0 / khw, kh = (q0 % khw) / g->kernel_w, kw = q0 % g->kernel_w;
+  ptrdiff_t lo = 0, hi = 0;
+  ptrdiff_t lo_kw = -1;
   for (ptrdiff_t q = 0; q < kc; q++) {
     const float *plane = b->b + c * in_plane;
-    ptrdiff_t t = 0;
-    ptrdiff_t j = j0;
-    while (t < valid) {
-      const ptrdiff_t oh = j / g->out_w, ow = j % g->out_w;
-      const ptrdiff_t run = kiln_min_pd(valid - t, g->out_w - ow);
-      const ptrdiff_t ih = oh * g->stride_h - g->pad_top + kh * g->dilation_h;
-      float *out = dst + t;
+    const ptrdiff_t tap = kw * g->dilation_w - g->pad_left;
+    if (lo_kw != kw) {
+      kiln_valid_range(tap, g->stride_w, g->in_w, g->out_w, &lo, &hi);
+      lo_kw = kw;
+    }
+    for (ptrdiff_t r = 0; r < runs; r++) {
+      const ptrdiff_t ow = run_ow[r], run = run_n[r];
+      const ptrdiff_t ih = run_oh[r] * g->stride_h - g->pad_top + kh * g->dilation_h;
+      float *out = dst + run_t[r];
       if (ih < 0 || ih >= g->in_h) {
-        for (ptrdiff_t r = 0; r < run; r++) {
-          out[r] = 0.0f;
+        for (ptrdiff_t i = 0; i < run; i++) {
+          out[i] = 0.0f;
+        }
+        continue;
+      }
+      const ptrdiff_t a = kiln_min_pd(kiln_max_pd(lo - ow, 0), run);
+      const ptrdiff_t z = kiln_max_pd(kiln_min_pd(hi - ow, run), a);
+      for (ptrdiff_t i = 0; i < a; i++) {
+        out[i] = 0.0f;
+      }
+      const float *src = plane + ih * g->in_w + (ow + a) * g->stride_w + tap;
+      if (g->stride_w == 1) {
+        for (ptrdiff_t i = a; i < z; i++) {
+          out[i] = src[i - a];
         }
       } else {
-        const float *row = plane + ih * g->in_w;
-        const ptrdiff_t tap = kw * g->dilation_w - g->pad_left;
-        ptrdiff_t lo, hi;
-        kiln_valid_range(tap, g->stride_w, g->in_w, g->out_w, &lo, &hi);
-        const ptrdiff_t a = kiln_min_pd(kiln_max_pd(lo - ow, 0), run);
-        const ptrdiff_t z = kiln_max_pd(kiln_min_pd(hi - ow, run), a);
-        for (ptrdiff_t r = 0; r < a; r++) {
-          out[r] = 0.0f;
-        }
-        const float *src = row + (ow + a) * g->stride_w + tap;
-        if (g->stride_w == 1) {
-          for (ptrdiff_t r = a; r < z; r++) {
-            out[r] = src[r - a];
-          }
-        } else {
-          for (ptrdiff_t r = a; r < z; r++) {
-            out[r] = src[(r - a) * g->stride_w];
-          }
-        }
-        for (ptrdiff_t r = z; r < run; r++) {
-          out[r] = 0.0f;
+        for (ptrdiff_t i = a; i < z; i++) {
+          out[i] = src[(i - a) * g->stride_w];
         }
       }
-      t += run;
-      j += run;
+      for (ptrdiff_t i = z; i < run; i++) {
+        out[i] = 0.0f;
+      }
     }
-    for (; t < KILN_GEMM_NR; t++) {
+    for (ptrdiff_t t = valid; t < KILN_GEMM_NR; t++) {
       dst[t] = 0.0f;
     }
     dst += KILN_GEMM_NR;
@@ -245,28 +242,46 @@ static void kiln_pack_b_conv(const kiln_bsrc_t *b, ptrdiff_t j0, ptrdiff_t valid
 }
 
 /*
+ * The epilogue a micro-kernel applies while it stores the last reduction block of a tile, in the
+ * cases that need no second pass: alpha 1, no residual, a bias per row, per column or none.
+ */
+typedef struct kiln_tile_finish {
+  const float *row_bias; /* the tile's first row's bias, or NULL */
+  ptrdiff_t row_stride;  /* elements between the biases of consecutive rows (0: one for all) */
+  const float *col_bias; /* the tile's first column's bias (one per column), or NULL */
+  float beta;
+  const kiln_epilogue_t *epilogue;
+} kiln_tile_finish_t;
+
+/*
  * acc = A panel . B panel over kc for the first R rows of the panel, then C tile = acc (first) or
- * C tile + acc; rows beyond `rows` (<= R) and columns beyond `cols` are not stored. Inlined with a
- * constant R, so short panels (a matrix-vector product) do not pay for MR rows.
+ * C tile + acc, finished by fin when it is not NULL; rows beyond `rows` (<= R) and columns beyond
+ * `cols` are not stored. Inlined with a constant R, so short panels (a matrix-vector product) do
+ * not pay for MR rows.
  */
 static inline __attribute__((always_inline)) void
 kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
                       const float *KILN_RESTRICT b, float *KILN_RESTRICT c, ptrdiff_t ldc, int first,
-                      ptrdiff_t rows, ptrdiff_t cols) {
+                      ptrdiff_t rows, ptrdiff_t cols, const kiln_tile_finish_t *fin) {
   kiln_vf acc[KILN_GEMM_MR][KILN_GEMM_NV];
+  KILN_UNROLL
   for (int r = 0; r < R; r++) {
+    KILN_UNROLL
     for (int v = 0; v < KILN_GEMM_NV; v++) {
       acc[r][v] = KILN_SPLAT(0.0f);
     }
   }
   for (ptrdiff_t q = 0; q < kc; q++) {
     kiln_vf bv[KILN_GEMM_NV];
+    KILN_UNROLL
     for (int v = 0; v < KILN_GEMM_NV; v++) {
       bv[v] = *(const kiln_vf_u *)(b + v * KILN_GEMM_VLEN);
     }
-    for (int r = 0; r < R; r++) {
+    KILN_UNROLL
+  for (int r = 0; r < R; r++) {
       const kiln_vf av = KILN_SPLAT(a[r]);
-      for (int v = 0; v < KILN_GEMM_NV; v++) {
+      KILN_UNROLL
+    for (int v = 0; v < KILN_GEMM_NV; v++) {
         acc[r][v] += av * bv[v];
       }
     }
@@ -274,22 +289,45 @@ kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
     b += KILN_GEMM_NR;
   }
   if (rows == R && cols == KILN_GEMM_NR) {
-    for (int r = 0; r < R; r++) {
+    KILN_UNROLL
+  for (int r = 0; r < R; r++) {
       kiln_vf_u *cr = (kiln_vf_u *)(c + r * ldc);
-      for (int v = 0; v < KILN_GEMM_NV; v++) {
-        cr[v] = first ? acc[r][v] : cr[v] + acc[r][v];
+      KILN_UNROLL
+    for (int v = 0; v < KILN_GEMM_NV; v++) {
+        kiln_vf y = first ? acc[r][v] : cr[v] + acc[r][v];
+        if (fin != NULL) {
+          if (fin->row_bias != NULL) {
+            y += KILN_SPLAT(fin->beta * fin->row_bias[r * fin->row_stride]);
+          }
+          if (fin->col_bias != NULL) {
+            y += KILN_SPLAT(fin->beta) * *(const kiln_vf_u *)(fin->col_bias + v * KILN_GEMM_VLEN);
+          }
+          y = kiln_vactivate(fin->epilogue, y);
+        }
+        cr[v] = y;
       }
     }
     return;
   }
   for (ptrdiff_t r = 0; r < rows; r++) {
     float tile[KILN_GEMM_NR];
+    KILN_UNROLL
     for (int v = 0; v < KILN_GEMM_NV; v++) {
       *(kiln_vf_u *)(tile + v * KILN_GEMM_VLEN) = acc[r][v];
     }
     float *cr = c + r * ldc;
     for (ptrdiff_t j = 0; j < cols; j++) {
-      cr[j] = first ? tile[j] : cr[j] + tile[j];
+      float y = first ? tile[j] : cr[j] + tile[j];
+      if (fin != NULL) {
+        if (fin->row_bias != NULL) {
+          y += fin->beta * fin->row_bias[r * fin->row_stride];
+        }
+        if (fin->col_bias != NULL) {
+          y += fin->beta * fin->col_bias[j];
+        }
+        y = kiln_activate(fin->epilogue, y);
+      }
+      cr[j] = y;
     }
   }
 }
@@ -297,20 +335,28 @@ kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
 /* The micro-kernel for a panel with `rows` real rows: the full block, or one, two or four rows. */
 static inline void kiln_sgemm_micro(ptrdiff_t kc, const float *KILN_RESTRICT a,
                                     const float *KILN_RESTRICT b, float *KILN_RESTRICT c,
-                                    ptrdiff_t ldc, int first, ptrdiff_t rows, ptrdiff_t cols) {
+                                    ptrdiff_t ldc, int first, ptrdiff_t rows, ptrdiff_t cols,
+                                    const kiln_tile_finish_t *fin) {
 #if KILN_GEMM_MR > 4
   if (rows <= 4) {
     if (rows == 1) {
-      kiln_sgemm_micro_rows(1, kc, a, b, c, ldc, first, rows, cols);
+      kiln_sgemm_micro_rows(1, kc, a, b, c, ldc, first, rows, cols, fin);
     } else if (rows == 2) {
-      kiln_sgemm_micro_rows(2, kc, a, b, c, ldc, first, rows, cols);
+      kiln_sgemm_micro_rows(2, kc, a, b, c, ldc, first, rows, cols, fin);
     } else {
-      kiln_sgemm_micro_rows(4, kc, a, b, c, ldc, first, rows, cols);
+      kiln_sgemm_micro_rows(4, kc, a, b, c, ldc, first, rows, cols, fin);
     }
     return;
   }
 #endif
-  kiln_sgemm_micro_rows(KILN_GEMM_MR, kc, a, b, c, ldc, first, rows, cols);
+  kiln_sgemm_micro_rows(KILN_GEMM_MR, kc, a, b, c, ldc, first, rows, cols, fin);
+}
+
+/* Whether the micro-kernels can finish g's tiles as they store them (see kiln_tile_finish_t). */
+static inline int kiln_sgemm_fast_finish(const kiln_sgemm_t *g) {
+  const kiln_gemm_finish_t *f = &g->fin;
+  return f->alpha == 1.0f && f->residual == NULL &&
+         (f->bias == NULL || f->bias_s_n == 0 || (f->bias_s_m == 0 && f->bias_s_n == 1));
 }
 
 /* Applies the epilogue to rows [i0, i1) x columns [j0, j1) of C, whose sums are complete. */
@@ -347,6 +393,7 @@ static void kiln_sgemm_finish(const kiln_sgemm_t *g, ptrdiff_t i0, ptrdiff_t i1,
 /* C for rows [i0, i1) and columns [j0, j1) (multiples of MR and NR apart from the ends). */
 static void kiln_sgemm_range(const kiln_sgemm_t *g, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0,
                              ptrdiff_t j1, float *scratch) {
+  const int fast = kiln_sgemm_fast_finish(g);
   float *apack = scratch;
   float *bpack = g->a.prepacked ? scratch : scratch + kiln_round_up(g->mc, KILN_GEMM_MR) * g->kc;
   if (g->k == 0) {
@@ -388,11 +435,23 @@ static void kiln_sgemm_range(const kiln_sgemm_t *g, ptrdiff_t i0, ptrdiff_t i1, 
             const float *ap = g->a.prepacked
                                   ? g->a.a + (((ic + ir) / KILN_GEMM_MR) * g->k + pc) * KILN_GEMM_MR
                                   : apack + ir * kc;
+            kiln_tile_finish_t tf;
+            const kiln_tile_finish_t *fin = NULL;
+            if (fast && pc + kc == g->k) {
+              const float *bias = g->fin.bias;
+              const int per_row = bias != NULL && g->fin.bias_s_n == 0;
+              tf.row_bias = per_row ? bias + (ic + ir) * g->fin.bias_s_m : NULL;
+              tf.row_stride = g->fin.bias_s_m;
+              tf.col_bias = bias != NULL && !per_row ? bias + jc + jr : NULL;
+              tf.beta = g->fin.beta;
+              tf.epilogue = g->fin.epilogue;
+              fin = &tf;
+            }
             kiln_sgemm_micro(kc, ap, bp, g->c + (ic + ir) * g->ldc + jc + jr, g->ldc, pc == 0,
-                             rows, cols);
+                             rows, cols, fin);
           }
         }
-        if (pc + kc == g->k) {
+        if (!fast && pc + kc == g->k) {
           kiln_sgemm_finish(g, ic, ic + nrows, jc, jc + ncols);
         }
       }

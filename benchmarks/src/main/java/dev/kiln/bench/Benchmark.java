@@ -93,7 +93,8 @@ public final class Benchmark {
     int warmup,
     double seconds,
     Path modelsDir,
-    Path output
+    Path output,
+    boolean ortSpin
   ) {
     static Options parse(String[] args) {
       List<Integer> threads = List.of(1, 2);
@@ -103,6 +104,7 @@ public final class Benchmark {
       double seconds = 6;
       Path modelsDir = Path.of("../shared/models");
       Path output = Path.of("docs/performance.md");
+      boolean ortSpin = false;
       for (int i = 0; i < args.length; i++) {
         String flag = args[i];
         if (i + 1 >= args.length) {
@@ -117,6 +119,7 @@ public final class Benchmark {
           case "--seconds" -> seconds = Double.parseDouble(v);
           case "--models-dir" -> modelsDir = Path.of(v);
           case "--output" -> output = Path.of(v);
+          case "--ort-spin" -> ortSpin = Boolean.parseBoolean(v);
           default -> throw new IllegalArgumentException("unknown option " + flag);
         }
       }
@@ -130,7 +133,7 @@ public final class Benchmark {
       if (threads.isEmpty() || threads.stream().anyMatch(t -> t < 1) || runs < 0 || warmup < 0) {
         throw new IllegalArgumentException("threads must be >= 1, runs and warmup >= 0");
       }
-      return new Options(threads, models, runs, warmup, seconds, modelsDir, output);
+      return new Options(threads, models, runs, warmup, seconds, modelsDir, output, ortSpin);
     }
   }
 
@@ -314,6 +317,9 @@ public final class Benchmark {
       options.setInterOpNumThreads(1);
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (!o.ortSpin()) {
+        options.addConfigEntry("session.intra_op.allow_spinning", "0");
+      }
       try (OrtSession ort = env.createSession(c.onnx().toString(), options)) {
         SplittableRandom random = new SplittableRandom(c.model().hashCode());
         MemorySegment[] in = new MemorySegment[kiln.inputs().size()];
@@ -490,7 +496,11 @@ public final class Benchmark {
       .append("- ONNX Runtime")
       .append(ortVersion == null ? "" : " " + ortVersion)
       .append(
-        " (Java): intra-op threads = the table's thread count, sequential execution, all optimizations\n"
+        " (Java): intra-op threads = the table's thread count, sequential execution, all optimizations" +
+        (o.ortSpin()
+            ? ", idle intra-op threads spinning (its default)\n"
+            : ", idle intra-op threads not spinning (`session.intra_op.allow_spinning=0`: spinning" +
+            " workers would take the core Kiln's interleaved runs use; `--ort-spin true` keeps it)\n")
       );
     s.append(
       String.format(

@@ -284,7 +284,8 @@ final class WindowLowering {
 
   /**
    * Emits {@code kiln_conv2d_f32} or, for a grouped convolution with one input channel per group,
-   * {@code kiln_depthwise_conv2d_f32}, when eligible; false otherwise.
+   * {@code kiln_depthwise_conv2d_f32}, when eligible; false otherwise. A 1-D convolution is the 2-D
+   * one of a single input row ({@code [N, C, W]} as {@code [N, C, 1, W]}).
    */
   private static boolean convKernel(
     LowerContext ctx,
@@ -294,6 +295,20 @@ final class WindowLowering {
     long[] y,
     Geometry g
   ) {
+    if (x.length == 3) {
+      x = new long[] { x[0], x[1], 1, x[2] };
+      w = new long[] { w[0], w[1], 1, w[2] };
+      y = new long[] { y[0], y[1], 1, y[2] };
+      g = new Geometry(
+        new long[] { 1, g.in()[0] },
+        new long[] { 1, g.kernel()[0] },
+        new long[] { 1, g.out()[0] },
+        new long[] { 1, g.strides()[0] },
+        new long[] { 1, g.dilations()[0] },
+        new long[] { 0, g.padBegin()[0] },
+        new long[] { 0, g.padEnd()[0] }
+      );
+    }
     if (
       x.length != 4 ||
       !kernelEligible(
@@ -312,7 +327,7 @@ final class WindowLowering {
     boolean residual = ctx.numOperands() > 3;
     boolean post =
       !ActivationLowering.inKernel(op.activation()) ||
-      (residual && !Arrays.equals(ctx.operandDims(3), y));
+      (residual && !Arrays.equals(ctx.operandDims(3), ctx.resultDims(0)));
     List<Expr> epilogue = ActivationLowering.kernelEpilogue(
       post ? Activation.NONE : op.activation(),
       op.activationAlpha(),

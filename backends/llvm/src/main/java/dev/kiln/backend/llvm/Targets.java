@@ -278,7 +278,7 @@ public final class Targets {
   public static List<String> kernelDefines(Resolved r) {
     TargetInfo t = info(r);
     return List.of(
-      "KILN_GEMM_VLEN=" + t.vectorLanes(),
+      "KILN_VLEN=" + t.vectorLanes(),
       "KILN_GEMM_MR=" + t.gemmMr(),
       "KILN_GEMM_NR=" + t.gemmNr()
     );

@@ -23,19 +23,41 @@ static inline float kiln_activate(const kiln_epilogue_t *e, float y) {
  */
 static inline void kiln_epilogue_row(const kiln_epilogue_t *e, const float *acc, float bias,
                                      const float *KILN_RESTRICT residual, float *out, ptrdiff_t n) {
-  if (residual == NULL) {
-    for (ptrdiff_t j = 0; j < n; j++) {
-      out[j] = kiln_activate(e, acc[j] + bias);
-    }
-  } else if (e->residual_after_activation) {
-    for (ptrdiff_t j = 0; j < n; j++) {
-      out[j] = kiln_activate(e, acc[j] + bias) + residual[j];
-    }
-  } else {
-    for (ptrdiff_t j = 0; j < n; j++) {
-      out[j] = kiln_activate(e, acc[j] + bias + residual[j]);
-    }
+  /* One loop per case with the activation chosen outside it, so each loop vectorizes. */
+  kiln_epilogue_t one = *e;
+  const int32_t act = e->activation;
+#define KILN_EPILOGUE_LOOPS(ACT)                                                                   \
+  do {                                                                                             \
+    one.activation = ACT;                                                                          \
+    if (residual == NULL) {                                                                        \
+      for (ptrdiff_t j = 0; j < n; j++) {                                                          \
+        out[j] = kiln_activate(&one, acc[j] + bias);                                               \
+      }                                                                                            \
+    } else if (e->residual_after_activation) {                                                     \
+      for (ptrdiff_t j = 0; j < n; j++) {                                                          \
+        out[j] = kiln_activate(&one, acc[j] + bias) + residual[j];                                 \
+      }                                                                                            \
+    } else {                                                                                       \
+      for (ptrdiff_t j = 0; j < n; j++) {                                                          \
+        out[j] = kiln_activate(&one, acc[j] + bias + residual[j]);                                 \
+      }                                                                                            \
+    }                                                                                              \
+  } while (0)
+  switch (act) {
+  case KILN_ACT_RELU:
+    KILN_EPILOGUE_LOOPS(KILN_ACT_RELU);
+    break;
+  case KILN_ACT_CLIP:
+    KILN_EPILOGUE_LOOPS(KILN_ACT_CLIP);
+    break;
+  case KILN_ACT_LEAKY_RELU:
+    KILN_EPILOGUE_LOOPS(KILN_ACT_LEAKY_RELU);
+    break;
+  default:
+    KILN_EPILOGUE_LOOPS(KILN_ACT_NONE);
+    break;
   }
+#undef KILN_EPILOGUE_LOOPS
 }
 
 static inline ptrdiff_t kiln_min_pd(ptrdiff_t a, ptrdiff_t b) {

@@ -59,6 +59,11 @@
 #error "KILN_GEMM_NR must be a multiple of KILN_GEMM_VLEN"
 #endif
 
+/* Whether B may be read in place (see kiln_sgemm_range). */
+#ifndef KILN_GEMM_DIRECT_B
+#define KILN_GEMM_DIRECT_B 1
+#endif
+
 /* Default cache blocks, used when the params leave them 0. */
 #define KILN_GEMM_KC 256
 #define KILN_GEMM_MC (KILN_GEMM_MR * 8)
@@ -243,13 +248,15 @@ static void kiln_pack_b_conv(const kiln_bsrc_t *b, ptrdiff_t j0, ptrdiff_t valid
 
 /*
  * The epilogue a micro-kernel applies while it stores the last reduction block of a tile, in the
- * cases that need no second pass: alpha 1, no residual, a bias per row, per column or none.
+ * cases that need no second pass: alpha 1, a bias per row, per column or none, and any residual.
  */
 typedef struct kiln_tile_finish {
   const float *row_bias; /* the tile's first row's bias, or NULL */
   ptrdiff_t row_stride;  /* elements between the biases of consecutive rows (0: one for all) */
   const float *col_bias; /* the tile's first column's bias (one per column), or NULL */
   float beta;
+  const float *residual; /* the tile's first residual element, or NULL */
+  ptrdiff_t ldr;
   const kiln_epilogue_t *epilogue;
 } kiln_tile_finish_t;
 
@@ -261,8 +268,9 @@ typedef struct kiln_tile_finish {
  */
 static inline __attribute__((always_inline)) void
 kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
-                      const float *KILN_RESTRICT b, float *KILN_RESTRICT c, ptrdiff_t ldc, int first,
-                      ptrdiff_t rows, ptrdiff_t cols, const kiln_tile_finish_t *fin) {
+                      const float *KILN_RESTRICT b, ptrdiff_t ldb, float *KILN_RESTRICT c,
+                      ptrdiff_t ldc, int first, ptrdiff_t rows, ptrdiff_t cols,
+                      const kiln_tile_finish_t *fin) {
   kiln_vf acc[KILN_GEMM_MR][KILN_GEMM_NV];
   KILN_UNROLL
   for (int r = 0; r < R; r++) {
@@ -286,7 +294,7 @@ kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
       }
     }
     a += KILN_GEMM_MR;
-    b += KILN_GEMM_NR;
+    b += ldb;
   }
   if (rows == R && cols == KILN_GEMM_NR) {
     KILN_UNROLL
@@ -302,7 +310,17 @@ kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
           if (fin->col_bias != NULL) {
             y += KILN_SPLAT(fin->beta) * *(const kiln_vf_u *)(fin->col_bias + v * KILN_GEMM_VLEN);
           }
+          const kiln_vf_u *res =
+              fin->residual != NULL
+                  ? (const kiln_vf_u *)(fin->residual + r * fin->ldr + v * KILN_GEMM_VLEN)
+                  : NULL;
+          if (res != NULL && !fin->epilogue->residual_after_activation) {
+            y += *res;
+          }
           y = kiln_vactivate(fin->epilogue, y);
+          if (res != NULL && fin->epilogue->residual_after_activation) {
+            y += *res;
+          }
         }
         cr[v] = y;
       }
@@ -325,7 +343,14 @@ kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
         if (fin->col_bias != NULL) {
           y += fin->beta * fin->col_bias[j];
         }
+        const float *res = fin->residual != NULL ? fin->residual + r * fin->ldr + j : NULL;
+        if (res != NULL && !fin->epilogue->residual_after_activation) {
+          y += *res;
+        }
         y = kiln_activate(fin->epilogue, y);
+        if (res != NULL && fin->epilogue->residual_after_activation) {
+          y += *res;
+        }
       }
       cr[j] = y;
     }
@@ -334,28 +359,29 @@ kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
 
 /* The micro-kernel for a panel with `rows` real rows: the full block, or one, two or four rows. */
 static inline void kiln_sgemm_micro(ptrdiff_t kc, const float *KILN_RESTRICT a,
-                                    const float *KILN_RESTRICT b, float *KILN_RESTRICT c,
-                                    ptrdiff_t ldc, int first, ptrdiff_t rows, ptrdiff_t cols,
+                                    const float *KILN_RESTRICT b, ptrdiff_t ldb,
+                                    float *KILN_RESTRICT c, ptrdiff_t ldc, int first,
+                                    ptrdiff_t rows, ptrdiff_t cols,
                                     const kiln_tile_finish_t *fin) {
 #if KILN_GEMM_MR > 4
   if (rows <= 4) {
     if (rows == 1) {
-      kiln_sgemm_micro_rows(1, kc, a, b, c, ldc, first, rows, cols, fin);
+      kiln_sgemm_micro_rows(1, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
     } else if (rows == 2) {
-      kiln_sgemm_micro_rows(2, kc, a, b, c, ldc, first, rows, cols, fin);
+      kiln_sgemm_micro_rows(2, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
     } else {
-      kiln_sgemm_micro_rows(4, kc, a, b, c, ldc, first, rows, cols, fin);
+      kiln_sgemm_micro_rows(4, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
     }
     return;
   }
 #endif
-  kiln_sgemm_micro_rows(KILN_GEMM_MR, kc, a, b, c, ldc, first, rows, cols, fin);
+  kiln_sgemm_micro_rows(KILN_GEMM_MR, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
 }
 
 /* Whether the micro-kernels can finish g's tiles as they store them (see kiln_tile_finish_t). */
 static inline int kiln_sgemm_fast_finish(const kiln_sgemm_t *g) {
   const kiln_gemm_finish_t *f = &g->fin;
-  return f->alpha == 1.0f && f->residual == NULL &&
+  return f->alpha == 1.0f &&
          (f->bias == NULL || f->bias_s_n == 0 || (f->bias_s_m == 0 && f->bias_s_n == 1));
 }
 
@@ -394,6 +420,12 @@ static void kiln_sgemm_finish(const kiln_sgemm_t *g, ptrdiff_t i0, ptrdiff_t i1,
 static void kiln_sgemm_range(const kiln_sgemm_t *g, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0,
                              ptrdiff_t j1, float *scratch) {
   const int fast = kiln_sgemm_fast_finish(g);
+  /*
+   * A row-major B whose rows hold whole register panels is read in place when it is used for one
+   * block of rows only: packing it would copy every element for a single pass.
+   */
+  const int direct_b = !g->b.prepacked && g->b.conv == NULL && g->b.s_j == 1 &&
+                       i1 - i0 <= g->mc && KILN_GEMM_DIRECT_B;
   float *apack = scratch;
   float *bpack = g->a.prepacked ? scratch : scratch + kiln_round_up(g->mc, KILN_GEMM_MR) * g->kc;
   if (g->k == 0) {
@@ -412,6 +444,9 @@ static void kiln_sgemm_range(const kiln_sgemm_t *g, ptrdiff_t i0, ptrdiff_t i1, 
       if (!g->b.prepacked) {
         for (ptrdiff_t jr = 0; jr < ncols; jr += KILN_GEMM_NR) {
           const ptrdiff_t valid = kiln_min_pd(KILN_GEMM_NR, ncols - jr);
+          if (direct_b && valid == KILN_GEMM_NR) {
+            continue;
+          }
           float *dst = bpack + jr * kc;
           if (g->b.conv != NULL) {
             kiln_pack_b_conv(&g->b, jc + jr, valid, pc, kc, dst);
@@ -427,9 +462,12 @@ static void kiln_sgemm_range(const kiln_sgemm_t *g, ptrdiff_t i0, ptrdiff_t i1, 
         }
         for (ptrdiff_t jr = 0; jr < ncols; jr += KILN_GEMM_NR) {
           const ptrdiff_t cols = kiln_min_pd(KILN_GEMM_NR, ncols - jr);
+          const int direct = direct_b && cols == KILN_GEMM_NR;
           const float *bp = g->b.prepacked
                                 ? g->b.b + (((jc + jr) / KILN_GEMM_NR) * g->k + pc) * KILN_GEMM_NR
-                                : bpack + jr * kc;
+                            : direct ? g->b.b + pc * g->b.s_q + jc + jr
+                                     : bpack + jr * kc;
+          const ptrdiff_t ldb = direct ? g->b.s_q : KILN_GEMM_NR;
           for (ptrdiff_t ir = 0; ir < nrows; ir += KILN_GEMM_MR) {
             const ptrdiff_t rows = kiln_min_pd(KILN_GEMM_MR, nrows - ir);
             const float *ap = g->a.prepacked
@@ -444,11 +482,15 @@ static void kiln_sgemm_range(const kiln_sgemm_t *g, ptrdiff_t i0, ptrdiff_t i1, 
               tf.row_stride = g->fin.bias_s_m;
               tf.col_bias = bias != NULL && !per_row ? bias + jc + jr : NULL;
               tf.beta = g->fin.beta;
+              tf.residual = g->fin.residual != NULL
+                                ? g->fin.residual + (ic + ir) * g->fin.ldr + jc + jr
+                                : NULL;
+              tf.ldr = g->fin.ldr;
               tf.epilogue = g->fin.epilogue;
               fin = &tf;
             }
-            kiln_sgemm_micro(kc, ap, bp, g->c + (ic + ir) * g->ldc + jc + jr, g->ldc, pc == 0,
-                             rows, cols, fin);
+            kiln_sgemm_micro(kc, ap, bp, ldb, g->c + (ic + ir) * g->ldc + jc + jr, g->ldc,
+                             pc == 0, rows, cols, fin);
           }
         }
         if (!fast && pc + kc == g->k) {

@@ -11,6 +11,7 @@ import dev.kiln.ir.Region;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Use;
 import dev.kiln.ir.Value;
+import dev.kiln.ir.op.Concat;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Elementwise;
 import dev.kiln.ir.op.If;
@@ -46,6 +47,14 @@ import java.util.Set;
  * node, the first such operand in operand order. Element {@code k} of the result depends only on
  * element {@code k} of that operand, so writing over it is safe. The tensors that share a buffer
  * this way form a chain whose lifetime is the union of theirs.
+ *
+ * <p><b>Concatenation in place.</b> An {@code nn.concat} whose operands are contiguous slices of
+ * its result (every axis before the concatenation axis has extent 1) has its operands written
+ * straight into their slices: an operand that is the result of an entry-block node (not a
+ * constant, a fused node or another concatenation), is read by nothing else, and starts at a byte
+ * offset of the result that is a multiple of 64, lives inside the result's buffer, whose lifetime
+ * then starts at the first such operand's definition. When every operand is placed so, the
+ * concatenation itself copies nothing ({@link #concatInPlace}).
  *
  * <p><b>Nested regions</b> ({@code nn.if}, {@code nn.loop}, {@code nn.scan}) are planned
  * conservatively: one scratch buffer, live only at the step of the node that holds them, holds
@@ -101,6 +110,7 @@ public final class MemoryPlan {
   private final long arenaBytes;
   private final long arenaLowerBound;
   private final String order;
+  private final Set<Node> concatsInPlace;
 
   private MemoryPlan(
     Func func,
@@ -108,9 +118,11 @@ public final class MemoryPlan {
     Map<Value, Long> offsets,
     long arenaBytes,
     long arenaLowerBound,
-    String order
+    String order,
+    Set<Node> concatsInPlace
   ) {
     this.func = func;
+    this.concatsInPlace = concatsInPlace;
     this.buffers = List.copyOf(buffers);
     this.offsets = offsets;
     this.bufferOf = new IdentityHashMap<>();
@@ -179,6 +191,14 @@ public final class MemoryPlan {
   public OptionalLong offset(Value v) {
     Long o = offsets.get(v);
     return o == null ? OptionalLong.empty() : OptionalLong.of(o);
+  }
+
+  /**
+   * Whether every operand of the {@code nn.concat} node {@code n} lives in its slice of the
+   * result's buffer, so that the concatenation has nothing left to copy.
+   */
+  public boolean concatInPlace(Node n) {
+    return concatsInPlace.contains(n);
   }
 
   /** Number of tensors that write over an operand's buffer instead of a buffer of their own. */
@@ -259,6 +279,10 @@ public final class MemoryPlan {
     private final List<Long> scratchBytes = new ArrayList<>();
     private final Map<Value, Long> scratchOffsets = new IdentityHashMap<>();
     private final Set<Node> fused;
+    /** Concatenation operands placed in their slice: the concatenation's result and the offset. */
+    private final Map<Value, OpResult> sliceOf = new IdentityHashMap<>();
+    private final Map<Value, Long> sliceOffset = new IdentityHashMap<>();
+    private final Set<Node> concatsInPlace = new java.util.HashSet<>();
 
     Planner(Func f, Set<Node> fused) {
       this.f = f;
@@ -278,13 +302,18 @@ public final class MemoryPlan {
           returned.put(v, true);
         }
       }
+      for (Node n : nodes) {
+        if (n.op() instanceof Concat c && !returned.containsKey(n.result())) {
+          slices(n, c);
+        }
+      }
       for (int i = 0; i < nodes.size(); i++) {
         Node n = nodes.get(i);
         if (n.op() instanceof Constant || n.op() instanceof Return || fused.contains(n)) {
           continue;
         }
         for (OpResult r : n.results()) {
-          if (returned.containsKey(r)) {
+          if (returned.containsKey(r) || sliceOf.containsKey(r)) {
             continue;
           }
           long bytes = bytes(r);
@@ -308,6 +337,12 @@ public final class MemoryPlan {
           scratchBytes.add(size);
           scratchOffsets.putAll(inside);
         }
+      }
+      for (var e : sliceOf.entrySet()) {
+        int c = chainOf.get(e.getValue());
+        int def = step.get(((OpResult) e.getKey()).owner());
+        chainSteps.get(c)[0] = Math.min(chainSteps.get(c)[0], def);
+        chains.get(c).add(e.getKey());
       }
       List<ArenaAllocator.Interval> items = new ArrayList<>();
       for (int c = 0; c < chains.size(); c++) {
@@ -336,7 +371,7 @@ public final class MemoryPlan {
           )
         );
         for (Value v : chains.get(c)) {
-          offsets.put(v, off);
+          offsets.put(v, off + sliceOffset.getOrDefault(v, 0L));
         }
       }
       for (int s = 0; s < scratchNodes.size(); s++) {
@@ -357,8 +392,51 @@ public final class MemoryPlan {
         offsets,
         a.arenaBytes(),
         ArenaAllocator.lowerBound(items),
-        a.order().name().toLowerCase(Locale.ROOT).replace('_', '-')
+        a.order().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+        Set.copyOf(concatsInPlace)
       );
+    }
+
+    /** Places the operands of the concatenation {@code n} that may live in their slices. */
+    private void slices(Node n, Concat c) {
+      long[] dims = n.result().type().shape().sizes();
+      int axis = (int) c.axis();
+      for (int d = 0; d < axis; d++) {
+        if (dims[d] != 1) {
+          return;
+        }
+      }
+      long inner = 1;
+      for (int d = axis + 1; d < dims.length; d++) {
+        inner *= dims[d];
+      }
+      long elem = n.result().type().elementType().byteSize();
+      long at = 0;
+      boolean all = true;
+      for (Value v : n.operands()) {
+        long bytes = Math.multiplyExact(v.type().shape().sizes()[axis] * inner, elem);
+        boolean ok =
+          v instanceof OpResult r &&
+          r.owner().parentNode() == null &&
+          step.containsKey(r.owner()) &&
+          !(r.owner().op() instanceof Constant) &&
+          !(r.owner().op() instanceof Concat) &&
+          r.owner().regions().isEmpty() &&
+          !fused.contains(r.owner()) &&
+          v.uses().size() == 1 &&
+          !sliceOf.containsKey(v) &&
+          at % ALIGNMENT == 0 &&
+          v.type().elementType() == n.result().type().elementType();
+        if (ok) {
+          sliceOf.put(v, n.result());
+          sliceOffset.put(v, at);
+        }
+        all &= ok;
+        at += bytes;
+      }
+      if (all) {
+        concatsInPlace.add(n);
+      }
     }
 
     /** The chain whose buffer {@code r} may write over, or -1. */

@@ -22,6 +22,7 @@ import dev.kiln.ir.loop.LoopFunc;
 import dev.kiln.ir.loop.Scalar;
 import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.loop.TargetInfo;
+import dev.kiln.ir.op.Concat;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Elementwise;
 import dev.kiln.ir.op.If;
@@ -250,6 +251,9 @@ public final class Lowering {
     }
     for (OpResult r : n.results()) {
       storage.put(r, new Stored(destination(r)));
+    }
+    if (n.op() instanceof Concat && plan.concatInPlace(n)) {
+      return;
     }
     NodeContext ctx = new NodeContext(this, n);
     if (n.op() instanceof Elementwise e) {

@@ -51,6 +51,8 @@ class PackedKernelsNativeTest {
       ),
       Arguments.of("conv 1x1", conv(48, 40, 9, 7, 1, 1, 0, 1, 1, false)),
       Arguments.of("conv 5x5 on one channel", conv(1, 7, 17, 19, 5, 1, 2, 1, 1, true)),
+      Arguments.of("conv with 4 output positions", conv(16, 40, 4, 4, 3, 1, 0, 1, 1, true)),
+      Arguments.of("1-D conv with 5 output positions", conv1d(1, 64, 1280, 512, 160)),
       Arguments.of("matmul vector x matrix", matmul(new long[] { 1, 37 }, 45)),
       Arguments.of("matmul 64 x 256 x 96", matmul(new long[] { 64, 256 }, 96)),
       Arguments.of("batched matmul", matmul(new long[] { 2, 19, 23 }, 41)),
@@ -160,6 +162,22 @@ class PackedKernelsNativeTest {
       g.addNode(OnnxModels.node("Relu", "relu", List.of("c"), List.of("y")));
     }
     return OnnxModels.model(g);
+  }
+
+  private static ModelProto conv1d(long c, long oc, long w, long k, long stride) {
+    long[] wd = { oc, c, k };
+    NodeProto conv = OnnxModels.withInts(
+      OnnxModels.node("Conv", "conv", List.of("x", "w"), List.of("y")),
+      "strides",
+      stride
+    );
+    return OnnxModels.model(
+      GraphProto.newBuilder()
+        .addInput(OnnxModels.input("x", 1, c, w))
+        .addInitializer(OnnxModels.floats("w", wd, weights(product(wd), 6)))
+        .addNode(conv)
+        .addOutput(OnnxModels.output("y"))
+    );
   }
 
   private static ModelProto matmul(long[] a, long n) {

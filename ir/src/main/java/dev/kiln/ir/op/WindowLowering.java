@@ -177,7 +177,7 @@ final class WindowLowering {
     long[] w = ctx.operandDims(1);
     long[] y = ctx.resultDims(0);
     Geometry g = Geometry.of(x, WindowLoops.spatial(w), y, op.strides(), op.pads(), op.dilations());
-    if (convKernel(ctx, op, x, w, y, g)) {
+    if (convAsRowGemm(ctx, op, x, w, y, g) || convKernel(ctx, op, x, w, y, g)) {
       return;
     }
     long groups = op.group();
@@ -280,6 +280,110 @@ final class WindowLowering {
 
   static Stmt.Arg pointer(Buffer b) {
     return new Stmt.Pointer(b, Ex.i64(0));
+  }
+
+  /**
+   * A convolution with few output positions and constant weights, as one GEMM whose rows are the
+   * output positions: the im2col matrix ({@code positions x in_channels * kernel}) is built in
+   * scratch, multiplied by the weights packed at compile time as the GEMM's B ({@code in_channels
+   * * kernel x out_channels}) with the bias per column and the kernel epilogue, and the product is
+   * transposed into the NCHW result (adding a residual and the remaining activation). With fewer
+   * positions than half a register block's columns, the usual orientation (positions as columns)
+   * would leave most of every micro-kernel tile empty. Batch 1 and one group only.
+   */
+  private static boolean convAsRowGemm(
+    LowerContext ctx,
+    Conv op,
+    long[] x,
+    long[] w,
+    long[] y,
+    Geometry g
+  ) {
+    if (
+      !kernelEligible(ctx, x, w, y) ||
+      x[0] != 1 ||
+      op.group() != 1 ||
+      !GemmKernel.packable(ctx.constant(1))
+    ) {
+      return false;
+    }
+    int nr = ctx.target().gemmNr();
+    long positions = Strides.product(y, 2, y.length);
+    long channels = x[1];
+    long taps = Strides.product(w, 2, w.length);
+    long k = channels * taps;
+    long m = y[1];
+    if (2 * positions > nr || m < nr || !fitInt32(new long[] { positions * k, positions * m })) {
+      return false;
+    }
+    Buffer col = ctx.scratch(Scalar.F32, positions * k);
+    long[] out = Arrays.copyOfRange(y, 2, y.length);
+    long[] kernel = Arrays.copyOfRange(w, 2, w.length);
+    nest(ctx, "o", out, o -> {
+      Expr row = Ex.mul(Ex.linear(out, o), Ex.i64(k));
+      range(ctx, "c", channels, c ->
+        window(ctx, g, o, tap -> {
+          Expr at = Ex.add(row, Ex.add(Ex.mul(c, Ex.i64(taps)), Ex.linear(kernel, tap.offsets())));
+          if (tap.inside() != null) {
+            ctx.emit(new Stmt.Store(col, at, Ex.c(Scalar.F32, 0)));
+          }
+          guarded(ctx, tap.inside(), () ->
+            ctx.emit(
+              new Stmt.Store(col, at, ctx.load(0, concat(List.of(Ex.i64(0), c), tap.positions())))
+            )
+          );
+        })
+      );
+    });
+    boolean residual = ctx.numOperands() > 3;
+    boolean post = !ActivationLowering.inKernel(op.activation()) || residual;
+    List<Expr> fields = GemmKernel.params(
+      ctx,
+      positions,
+      m,
+      k,
+      false,
+      false,
+      k,
+      m,
+      m,
+      0,
+      1,
+      1.0,
+      1.0,
+      true,
+      post ? Activation.NONE : op.activation(),
+      op.activationAlpha(),
+      op.activationBeta()
+    );
+    Buffer weights = ctx.table(
+      GemmKernel.pack(ctx.constant(1), 1, 0, m, k, nr, (j, q) -> j * k + q)
+    );
+    Buffer product = ctx.scratch(Scalar.F32, positions * m);
+    ctx.call(
+      "kiln_gemm_f32",
+      List.of(
+        new Stmt.Struct(fields),
+        pointer(col),
+        pointer(weights),
+        ctx.numOperands() > 2 ? pointer(ctx.operandBuffer(2)) : new Stmt.Null(),
+        new Stmt.Null(),
+        pointer(product),
+        new Stmt.Exec()
+      )
+    );
+    ctx.forEach(y, idx -> {
+      Expr p = Ex.linear(out, idx.subList(2, idx.size()));
+      Expr v = new Expr.Load(product, Ex.add(Ex.mul(p, Ex.i64(m)), idx.get(1)));
+      if (residual) {
+        v = Ex.add(v, ctx.load(3, broadcast(idx, ctx.operandDims(3), y)));
+      }
+      if (post) {
+        v = ActivationLowering.apply(op.activation(), op.activationAlpha(), op.activationBeta(), v);
+      }
+      ctx.store(0, idx, v);
+    });
+    return true;
   }
 
   /**

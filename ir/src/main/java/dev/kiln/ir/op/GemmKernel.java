@@ -6,8 +6,11 @@ import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.loop.Ex;
 import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.KernelStruct;
+import dev.kiln.ir.loop.KernelStructs;
 import dev.kiln.ir.loop.LowerContext;
 import dev.kiln.ir.loop.Scalar;
+import dev.kiln.ir.loop.Stmt;
 import dev.kiln.ir.loop.TargetInfo;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -56,9 +59,9 @@ record GemmKernel(TargetInfo target, long m, long n, long k, int mc, int nc, int
     return floats * 4;
   }
 
-  /** The {@code packed, mc, nc, kc} fields of a params struct. */
-  List<Expr> blockFields(int packed) {
-    return WindowLowering.i32s(packed, mc, nc, kc);
+  /** Sets the {@code packed, mc, nc, kc} fields of a params struct. */
+  KernelStruct.Builder blocks(KernelStruct.Builder b, int packed) {
+    return b.i32("packed", packed).i32("mc", mc).i32("nc", nc).i32("kc", kc);
   }
 
   /** Elements of one matrix of {@code rows x k} packed in panels of {@code block} rows. */
@@ -117,7 +120,7 @@ record GemmKernel(TargetInfo target, long m, long n, long k, int mc, int nc, int
    * The params of a {@code kiln_gemm_f32} call and its per-thread scratch, reserved with the
    * context: B packed when the lowering packed it at compile time.
    */
-  static List<Expr> params(
+  static Stmt.Struct params(
     LowerContext ctx,
     long m,
     long n,
@@ -139,8 +142,10 @@ record GemmKernel(TargetInfo target, long m, long n, long k, int mc, int nc, int
     GemmKernel g = GemmKernel.of(ctx.target(), m, n, k);
     int packed = packedB ? GemmKernel.PACKED_B : 0;
     ctx.reserveThreadScratch(g.scratchBytes(packed));
-    List<Expr> fields = new ArrayList<>(
-      WindowLowering.i32s(
+    return g
+      .blocks(KernelStructs.GEMM_F32.builder(), packed)
+      .i32s(
+        "m",
         m,
         n,
         k,
@@ -153,11 +158,12 @@ record GemmKernel(TargetInfo target, long m, long n, long k, int mc, int nc, int
         biasStrideM,
         biasStrideN
       )
-    );
-    fields.add(Ex.c(Scalar.F32, alpha));
-    fields.add(Ex.c(Scalar.F32, beta));
-    fields.addAll(g.blockFields(packed));
-    fields.addAll(ActivationLowering.kernelEpilogue(activation, activationAlpha, activationBeta));
-    return fields;
+      .f32("alpha", alpha)
+      .f32("beta", beta)
+      .epilogue(
+        "epilogue",
+        ActivationLowering.kernelEpilogue(activation, activationAlpha, activationBeta)
+      )
+      .build();
   }
 }

@@ -101,7 +101,7 @@ final class MatMulLowering {
     long[] biasBatch = bias ? Arrays.copyOf(biasDims, biasDims.length - 2) : new long[0];
     Tensor constB = ctx.constant(1);
     boolean packB = GemmKernel.packable(constB);
-    List<Expr> fields = GemmKernel.params(
+    Stmt.Struct params = GemmKernel.params(
       ctx,
       d.m(),
       d.n(),
@@ -158,7 +158,7 @@ final class MatMulLowering {
       ctx.call(
         "kiln_gemm_f32",
         List.of(
-          new Stmt.Struct(fields),
+          params,
           new Stmt.Pointer(ctx.operandBuffer(0), ao),
           new Stmt.Pointer(bBuf, bo),
           biasArg,
@@ -216,7 +216,7 @@ final class MatMulLowering {
       boolean post = !ActivationLowering.inKernel(op.activation());
       Tensor constB = ctx.constant(1);
       boolean packB = GemmKernel.packable(constB);
-      List<Expr> fields = GemmKernel.params(
+      Stmt.Struct params = GemmKernel.params(
         ctx,
         y[0],
         y[1],
@@ -253,7 +253,7 @@ final class MatMulLowering {
       ctx.call(
         "kiln_gemm_f32",
         List.of(
-          new Stmt.Struct(fields),
+          params,
           WindowLowering.pointer(ctx.operandBuffer(0)),
           WindowLowering.pointer(bBuf),
           c ? WindowLowering.pointer(ctx.operandBuffer(2)) : new Stmt.Null(),

@@ -5,6 +5,8 @@ import dev.kiln.ir.Tensor;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Ex;
 import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.KernelStruct;
+import dev.kiln.ir.loop.KernelStructs;
 import dev.kiln.ir.loop.LowerContext;
 import dev.kiln.ir.loop.Scalar;
 import dev.kiln.ir.loop.Stmt;
@@ -337,7 +339,7 @@ final class WindowLowering {
     });
     boolean residual = ctx.numOperands() > 3;
     boolean post = !ActivationLowering.inKernel(op.activation()) || residual;
-    List<Expr> fields = GemmKernel.params(
+    Stmt.Struct params = GemmKernel.params(
       ctx,
       positions,
       m,
@@ -363,7 +365,7 @@ final class WindowLowering {
     ctx.call(
       "kiln_gemm_f32",
       List.of(
-        new Stmt.Struct(fields),
+        params,
         pointer(col),
         pointer(weights),
         ctx.numOperands() > 2 ? pointer(ctx.operandBuffer(2)) : new Stmt.Null(),
@@ -438,27 +440,31 @@ final class WindowLowering {
       op.activationBeta()
     );
     boolean depthwise = op.group() > 1 && op.group() == x[1] && w[1] == 1;
-    List<Expr> fields = new ArrayList<>();
-    if (depthwise) {
-      fields.addAll(i32s(x[0], x[1], x[2], x[3], w[0] / x[1], y[2], y[3]));
-    } else {
-      fields.addAll(i32s(x[0], x[1], x[2], x[3], w[0], y[2], y[3]));
-    }
-    fields.addAll(
-      i32s(
-        w[2],
-        w[3],
-        g.strides()[0],
-        g.strides()[1],
-        g.padBegin()[0],
-        g.padBegin()[1],
-        g.dilations()[0],
-        g.dilations()[1]
-      )
-    );
+    KernelStruct.Builder fields = (depthwise
+        ? KernelStructs.DEPTHWISE_CONV2D_F32.builder().i32s(
+          "batch",
+          x[0],
+          x[1],
+          x[2],
+          x[3],
+          w[0] / x[1]
+        )
+        : KernelStructs.CONV2D_F32.builder().i32s("batch", x[0], x[1], x[2], x[3], w[0])).i32s(
+      "out_h",
+      y[2],
+      y[3],
+      w[2],
+      w[3],
+      g.strides()[0],
+      g.strides()[1],
+      g.padBegin()[0],
+      g.padBegin()[1],
+      g.dilations()[0],
+      g.dilations()[1]
+    ).epilogue("epilogue", epilogue);
     Buffer weights = ctx.operandBuffer(1);
     if (!depthwise) {
-      fields.addAll(i32s(op.group()));
+      fields.i32("groups", op.group());
       long groups = op.group();
       long go = w[0] / groups;
       long kk = w[1] * w[2] * w[3];
@@ -472,12 +478,11 @@ final class WindowLowering {
         );
       }
       ctx.reserveThreadScratch(gk.scratchBytes(packed));
-      fields.addAll(gk.blockFields(packed));
+      gk.blocks(fields, packed);
     }
-    fields.addAll(epilogue);
     List<Stmt.Arg> args = new ArrayList<>(
       List.of(
-        new Stmt.Struct(fields),
+        fields.build(),
         pointer(ctx.operandBuffer(0)),
         pointer(weights),
         ctx.numOperands() > 2 ? pointer(ctx.operandBuffer(2)) : new Stmt.Null(),

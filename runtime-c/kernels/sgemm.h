@@ -529,7 +529,7 @@ static void kiln_sgemm_chunk(void *arg, int64_t index) {
 }
 
 /* Runs g on the calling thread or, with a pool, in one chunk per thread. */
-static __attribute__((noinline)) void kiln_sgemm_run(const kiln_sgemm_t *g) {
+static __attribute__((noinline, unused)) void kiln_sgemm_run(const kiln_sgemm_t *g) {
   const kiln_thread_pool_t *pool = g->exec->pool;
   ptrdiff_t threads = pool != NULL && pool->parallel_for != NULL ? pool->num_threads : 1;
   const ptrdiff_t col_panels = (g->n + KILN_GEMM_NR - 1) / KILN_GEMM_NR;

@@ -76,6 +76,7 @@ int main(void) {
   test_runtime();
   test_gemm_f32();
   test_conv2d_f32();
+  test_conv2d_winograd_f32();
   test_depthwise_conv2d_f32();
   test_pool2d_f32();
   test_gemm_s8();

@@ -41,6 +41,7 @@ bool test_close(float got, double want, double rtol, double atol);
 void test_runtime(void);
 void test_gemm_f32(void);
 void test_conv2d_f32(void);
+void test_conv2d_winograd_f32(void);
 void test_depthwise_conv2d_f32(void);
 void test_pool2d_f32(void);
 void test_gemm_s8(void);

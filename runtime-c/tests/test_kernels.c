@@ -465,6 +465,169 @@ void test_conv2d_f32(void) {
   }
 }
 
+/*
+ * U = G g G^T of every 3x3 kernel in double, rounded to float, packed as kiln_conv2d_winograd_f32
+ * takes it: per position, the out_channels x in_channels matrix in panels of mr rows.
+ */
+static float *winograd_weights(const float *w, int32_t oc, int32_t ic, int32_t mr) {
+  static const double gm[6][3] = {{0.25, 0, 0},
+                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                  {0, 0, 1}};
+  const size_t plane = (size_t)oc * ic;
+  float *u = alloc_floats(KILN_WINOGRAD_POSITIONS * plane, 0.0f);
+  for (size_t f = 0; f < plane; f++) {
+    const float *g = w + f * 9;
+    for (int a = 0; a < 6; a++) {
+      for (int b = 0; b < 6; b++) {
+        double s = 0;
+        for (int i = 0; i < 3; i++) {
+          for (int j = 0; j < 3; j++) {
+            s += gm[a][i] * g[i * 3 + j] * gm[b][j];
+          }
+        }
+        u[(size_t)(a * 6 + b) * plane + f] = (float)s;
+      }
+    }
+  }
+  const size_t packed = (size_t)((oc + mr - 1) / mr) * (size_t)mr * (size_t)ic;
+  float *out = alloc_floats(KILN_WINOGRAD_POSITIONS * packed, 0.0f);
+  for (int xi = 0; xi < KILN_WINOGRAD_POSITIONS; xi++) {
+    float *one = pack_panels(u + xi * plane, oc, ic, ic, mr);
+    memcpy(out + xi * packed, one, packed * sizeof(float));
+    free(one);
+  }
+  free(u);
+  return out;
+}
+
+/*
+ * Winograd's transforms add and subtract terms up to 10x larger than the products of a direct sum
+ * (B^T has 4s and 5s, A^T 8s, G's 1/6 and 1/24 are inexact in float), so the error is compared with
+ * the sum of |x * w| over the window rather than with the result: 2e-5 of it plus 1e-5, which an
+ * F(4x4, 3x3) in f32 meets with about 10x margin on data in [-1, 1].
+ */
+#define WINOGRAD_RTOL 2e-5
+#define WINOGRAD_ATOL 1e-5
+
+static void run_winograd(test_rng_t *rng, const conv_case_t *cc, const variant_t *v) {
+  const int32_t out_h = out_dim(cc->in_h, cc->pad_top, cc->pad_bottom, 1, 3, 1, false);
+  const int32_t out_w = out_dim(cc->in_w, cc->pad_left, cc->pad_right, 1, 3, 1, false);
+  const size_t x_size = (size_t)cc->batch * cc->in_channels * cc->in_h * cc->in_w;
+  const size_t y_size = (size_t)cc->batch * cc->out_channels * out_h * out_w;
+  float *x = test_random_floats(rng, x_size);
+  float *w = test_random_floats(rng, (size_t)cc->out_channels * cc->in_channels * 9);
+  float *bias = test_random_floats(rng, (size_t)cc->out_channels);
+  float *res = test_random_floats(rng, y_size);
+  double *want = alloc_doubles(y_size);
+  ref_conv(cc, out_h, out_w, x, w, bias, res, v, want);
+  /* The scale of each element's rounding error: the direct sum of |x * w|. */
+  const size_t w_size = (size_t)cc->out_channels * cc->in_channels * 9;
+  float *ax = alloc_floats(x_size, 0.0f), *aw = alloc_floats(w_size, 0.0f);
+  for (size_t i = 0; i < x_size; i++) {
+    ax[i] = fabsf(x[i]);
+  }
+  for (size_t i = 0; i < w_size; i++) {
+    aw[i] = fabsf(w[i]);
+  }
+  double *scale = alloc_doubles(y_size);
+  const variant_t plain = {{KILN_ACT_NONE, 0, 0.0f, 0.0f, 0.0f}, 0, false};
+  ref_conv(cc, out_h, out_w, ax, aw, bias, res, &plain, scale);
+  int32_t mr, nr;
+  kiln_gemm_f32_block(&mr, &nr);
+  float *u = winograd_weights(w, cc->out_channels, cc->in_channels, mr);
+  kiln_conv2d_winograd_f32_params_t p = {
+      cc->batch, cc->in_channels, cc->in_h,     cc->in_w, cc->out_channels, out_h,
+      out_w,     cc->pad_top,     cc->pad_left, 0,        0,                v->e};
+  /* Wide reductions in several blocks. */
+  p.kc = cc->in_channels > 16 ? 7 : 0;
+  const float *b = v->bias ? bias : NULL;
+  const float *r = v->residual ? res : NULL;
+  float *y = alloc_floats(y_size, SENTINEL);
+  kiln_exec_t e = test_exec(NULL, kiln_conv2d_winograd_f32_scratch_size(&p));
+  kiln_conv2d_winograd_f32(&p, x, u, b, r, y, &e);
+  free(e.scratch);
+  /* Three threads (chunks run last first) give the same bits. */
+  const kiln_thread_pool_t pool = {NULL, reverse_parallel_for, 3};
+  float *y3 = alloc_floats(y_size, SENTINEL);
+  e = test_exec(&pool, kiln_conv2d_winograd_f32_scratch_size(&p));
+  kiln_conv2d_winograd_f32(&p, x, u, b, r, y3, &e);
+  free(e.scratch);
+  test_check(memcmp(y, y3, y_size * sizeof(float)) == 0,
+             "conv2d_winograd: 3 threads differ from 1 thread");
+  size_t bad = 0;
+  bool ok = true;
+  double worst = 0;
+  for (size_t i = 0; i < y_size; i++) {
+    const double err = fabs((double)y[i] - want[i]);
+    const double tol = WINOGRAD_ATOL + WINOGRAD_RTOL * scale[i];
+    if (!(err <= tol)) {
+      if (ok) {
+        bad = i;
+      }
+      ok = false;
+    }
+    if (err / tol > worst) {
+      worst = err / tol;
+    }
+  }
+  test_check(ok,
+             "conv2d_winograd n=%d c=%d %dx%d -> oc=%d %dx%d pads %d,%d,%d,%d bias=%d act=%s "
+             "residual=%d: element %zu is %g, want %g (scale %g)",
+             cc->batch, cc->in_channels, cc->in_h, cc->in_w, cc->out_channels, out_h, out_w,
+             cc->pad_top, cc->pad_left, cc->pad_bottom, cc->pad_right, v->bias,
+             act_name(v->e.activation), v->residual, bad, ok ? 0.0 : (double)y[bad],
+             ok ? 0.0 : want[bad], ok ? 0.0 : scale[bad]);
+  if (getenv("KILN_TEST_VERBOSE") != NULL) {
+    printf("winograd c=%d oc=%d %dx%d: worst error %.3f of tolerance\n", cc->in_channels,
+           cc->out_channels, out_h, out_w, worst);
+  }
+  free(x);
+  free(w);
+  free(ax);
+  free(aw);
+  free(bias);
+  free(res);
+  free(want);
+  free(scale);
+  free(u);
+  free(y);
+  free(y3);
+}
+
+void test_conv2d_winograd_f32(void) {
+  test_rng_t rng;
+  test_rng_seed(&rng, 5);
+  /* batch, c, h, w, oc, (kernel, stride), pads top, left, bottom, right; padding 0 to 2 per side. */
+  static const conv_case_t cases[] = {
+      {1, 1, 6, 6, 1, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+      {1, 3, 5, 7, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      {2, 5, 9, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      {1, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      {1, 8, 13, 30, 13, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+      {1, 4, 10, 12, 5, 3, 3, 1, 1, 2, 0, 1, 2, 1, 1, 1},
+      {3, 6, 23, 9, 4, 3, 3, 1, 1, 0, 1, 2, 0, 1, 1, 1},
+      {1, 64, 18, 18, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      {1, 300, 7, 7, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      {1, 2, 3, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+      {1, 2, 1, 2, 3, 3, 3, 1, 1, 2, 2, 2, 1, 1, 1, 1},
+  };
+  int vi = 0;
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    for (int rep = 0; rep < 3; rep++) {
+      variant_t v = variant(vi++ % EPILOGUE_VARIANTS);
+      run_winograd(&rng, &cases[c], &v);
+    }
+  }
+  const conv_case_t mid = {1, 5, 9, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  for (int i = 0; i < EPILOGUE_VARIANTS; i++) {
+    variant_t v = variant(i);
+    run_winograd(&rng, &mid, &v);
+  }
+}
+
 void test_depthwise_conv2d_f32(void) {
   test_rng_t rng;
   test_rng_seed(&rng, 3);

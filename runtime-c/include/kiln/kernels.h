@@ -157,6 +157,45 @@ void kiln_conv2d_f32(const kiln_conv2d_f32_params_t *p, const float *KILN_RESTRI
 /* Bytes of per-thread scratch kiln_conv2d_f32 needs with p. */
 int64_t kiln_conv2d_f32_scratch_size(const kiln_conv2d_f32_params_t *p);
 
+/* Transform positions of kiln_conv2d_winograd_f32: F(4x4, 3x3) works on 6 x 6 input tiles. */
+#define KILN_WINOGRAD_POSITIONS 36
+
+/*
+ * 3x3 convolution with stride 1, dilation 1 and one group by Winograd's F(4x4, 3x3): x, y,
+ * residual and bias as in kiln_conv2d_f32; positions outside the input read zero. The output is
+ * cut into 4 x 4 tiles (the last row and column of tiles cut short when out_h or out_w is not a
+ * multiple of 4); tile (th, tw) reads the 6 x 6 input patch d at rows 4 * th - pad_top + [0, 6)
+ * and columns 4 * tw - pad_left + [0, 6), and gives A^T [U . (B^T d B)] A summed over input
+ * channels, where . is the element-wise product at each of the 36 transform positions and U =
+ * G g G^T is the transformed 3x3 kernel g (the matrices of Lavin and Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2016, with points 0, +-1, +-2).
+ *
+ * w holds U, transformed and packed by the compiler: for each position xi = 6 * a + b (row a,
+ * column b of U), the out_channels x in_channels matrix U[xi] in the GEMM's A panel layout
+ * ([ceil(out_channels / mr)][in_channels][mr], zero-padded; mr from kiln_gemm_f32_block), position
+ * after position. Each block of nr tiles (one B panel) is transformed into the scratch, multiplied
+ * by the 36 matrices with the packed GEMM (mc and kc its cache blocks, 0 for the default) and
+ * transformed back with the epilogue. The error is that of a 3x3 convolution with sums about 10x
+ * larger in magnitude (the transforms' coefficients): relative errors around 1e-5 rather than
+ * 1e-6 for f32 data of one sign. The result is the same for every thread count.
+ */
+typedef struct kiln_conv2d_winograd_f32_params {
+  int32_t batch;
+  int32_t in_channels, in_h, in_w;
+  int32_t out_channels, out_h, out_w;
+  int32_t pad_top, pad_left;
+  int32_t mc, kc;
+  kiln_epilogue_t epilogue;
+} kiln_conv2d_winograd_f32_params_t;
+
+void kiln_conv2d_winograd_f32(const kiln_conv2d_winograd_f32_params_t *p,
+                              const float *KILN_RESTRICT x, const float *KILN_RESTRICT w,
+                              const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
+                              float *KILN_RESTRICT y, const kiln_exec_t *exec);
+
+/* Bytes of per-thread scratch kiln_conv2d_winograd_f32 needs with p. */
+int64_t kiln_conv2d_winograd_f32_scratch_size(const kiln_conv2d_winograd_f32_params_t *p);
+
 /*
  * Depthwise convolution: a convolution with groups == channels and out_channels == channels *
  * multiplier. Output channel c * multiplier + j reads input channel c only. x is

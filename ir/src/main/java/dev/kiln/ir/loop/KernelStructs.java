@@ -88,6 +88,27 @@ public final class KernelStructs {
     )
   );
 
+  /** {@code kiln_conv2d_winograd_f32_params_t}. */
+  public static final KernelStruct CONV2D_WINOGRAD_F32 = new KernelStruct(
+    "kiln_conv2d_winograd_f32_params_t",
+    concat(
+      KernelStruct.ints(
+        "batch",
+        "in_channels",
+        "in_h",
+        "in_w",
+        "out_channels",
+        "out_h",
+        "out_w",
+        "pad_top",
+        "pad_left",
+        "mc",
+        "kc"
+      ),
+      KernelStruct.epilogue("epilogue")
+    )
+  );
+
   /** {@code kiln_depthwise_conv2d_f32_params_t}. */
   public static final KernelStruct DEPTHWISE_CONV2D_F32 = new KernelStruct(
     "kiln_depthwise_conv2d_f32_params_t",
@@ -162,6 +183,7 @@ public final class KernelStructs {
   public static final List<KernelStruct> ALL = List.of(
     GEMM_F32,
     CONV2D_F32,
+    CONV2D_WINOGRAD_F32,
     DEPTHWISE_CONV2D_F32,
     POOL2D_F32,
     GEMM_S8,

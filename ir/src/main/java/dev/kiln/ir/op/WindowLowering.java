@@ -389,8 +389,9 @@ final class WindowLowering {
   }
 
   /**
-   * Emits {@code kiln_conv2d_f32} or, for a grouped convolution with one input channel per group,
-   * {@code kiln_depthwise_conv2d_f32}, when eligible; false otherwise. A 1-D convolution is the 2-D
+   * Emits {@code kiln_conv2d_f32}, {@code kiln_conv2d_winograd_f32} where {@link WinogradKernel}
+   * applies or, for a grouped convolution with one input channel per group, {@code
+   * kiln_depthwise_conv2d_f32}, when eligible; false otherwise. A 1-D convolution is the 2-D
    * one of a single input row ({@code [N, C, W]} as {@code [N, C, 1, W]}).
    */
   private static boolean convKernel(
@@ -439,6 +440,53 @@ final class WindowLowering {
       op.activationAlpha(),
       op.activationBeta()
     );
+    if (WinogradKernel.applies(ctx, op, x, w, y, g)) {
+      Stmt.Struct params = WinogradKernel.params(ctx, x, w, y, g.padBegin(), epilogue);
+      Buffer u = ctx.table(
+        WinogradKernel.transformedWeights(ctx.target(), ctx.constant(1), w[0], w[1])
+      );
+      List<Stmt.Arg> args = kernelArgs(ctx, params, u, residual && !post);
+      args.add(new Stmt.Exec());
+      ctx.call("kiln_conv2d_winograd_f32", args);
+    } else {
+      convCall(ctx, op, x, w, y, g, epilogue, residual && !post);
+    }
+    if (post) {
+      epiloguePass(ctx, op.activation(), op.activationAlpha(), op.activationBeta(), 3);
+    }
+    return true;
+  }
+
+  /** The buffers of a convolution kernel call after its params: x, weights, bias, residual, y. */
+  private static List<Stmt.Arg> kernelArgs(
+    LowerContext ctx,
+    Stmt.Struct params,
+    Buffer weights,
+    boolean residual
+  ) {
+    return new ArrayList<>(
+      List.of(
+        params,
+        pointer(ctx.operandBuffer(0)),
+        pointer(weights),
+        ctx.numOperands() > 2 ? pointer(ctx.operandBuffer(2)) : new Stmt.Null(),
+        residual ? pointer(ctx.operandBuffer(3)) : new Stmt.Null(),
+        pointer(ctx.resultBuffer(0))
+      )
+    );
+  }
+
+  /** {@code kiln_conv2d_f32} or {@code kiln_depthwise_conv2d_f32}, with the kernel's epilogue. */
+  private static void convCall(
+    LowerContext ctx,
+    Conv op,
+    long[] x,
+    long[] w,
+    long[] y,
+    Geometry g,
+    List<Expr> epilogue,
+    boolean residual
+  ) {
     boolean depthwise = op.group() > 1 && op.group() == x[1] && w[1] == 1;
     KernelStruct.Builder fields = (depthwise
         ? KernelStructs.DEPTHWISE_CONV2D_F32.builder().i32s(
@@ -480,24 +528,11 @@ final class WindowLowering {
       ctx.reserveThreadScratch(gk.scratchBytes(packed));
       gk.blocks(fields, packed);
     }
-    List<Stmt.Arg> args = new ArrayList<>(
-      List.of(
-        fields.build(),
-        pointer(ctx.operandBuffer(0)),
-        pointer(weights),
-        ctx.numOperands() > 2 ? pointer(ctx.operandBuffer(2)) : new Stmt.Null(),
-        residual && !post ? pointer(ctx.operandBuffer(3)) : new Stmt.Null(),
-        pointer(ctx.resultBuffer(0))
-      )
-    );
+    List<Stmt.Arg> args = kernelArgs(ctx, fields.build(), weights, residual);
     if (!depthwise) {
       args.add(new Stmt.Exec());
     }
     ctx.call(depthwise ? "kiln_depthwise_conv2d_f32" : "kiln_conv2d_f32", args);
-    if (post) {
-      epiloguePass(ctx, op.activation(), op.activationAlpha(), op.activationBeta(), 3);
-    }
-    return true;
   }
 
   /**

@@ -378,12 +378,10 @@ final class WindowLowering {
         pointer(weights),
         ctx.numOperands() > 2 ? pointer(ctx.operandBuffer(2)) : new Stmt.Null(),
         residual && !post ? pointer(ctx.operandBuffer(3)) : new Stmt.Null(),
-        pointer(ctx.resultBuffer(0))
+        pointer(ctx.resultBuffer(0)),
+        new Stmt.Exec()
       )
     );
-    if (!depthwise) {
-      args.add(new Stmt.Exec());
-    }
     ctx.call(depthwise ? "kiln_depthwise_conv2d_f32" : "kiln_conv2d_f32", args);
     if (post) {
       epiloguePass(ctx, op.activation(), op.activationAlpha(), op.activationBeta(), 3);
@@ -510,7 +508,8 @@ final class WindowLowering {
           pointer(ctx.operandBuffer(0)),
           new Stmt.Null(),
           new Stmt.Null(),
-          pointer(ctx.resultBuffer(0))
+          pointer(ctx.resultBuffer(0)),
+          new Stmt.Exec()
         )
       );
       return;

@@ -5,6 +5,8 @@
 #define KILN_POOL_MAX_TAPS 64
 /* Input columns of one output tile the row-max path holds on the stack. */
 #define KILN_POOL_SPAN 512
+/* Below this many input reads a second thread costs more than it saves. */
+#define KILN_POOL_MIN_PARALLEL_READS ((ptrdiff_t)1 << 16)
 
 typedef union kiln_f32_bits {
   uint32_t u;
@@ -53,39 +55,50 @@ static float reduce_plane(const float *KILN_RESTRICT x, ptrdiff_t n, bool is_max
   return r;
 }
 
-/* Pooling over whole planes (global pooling): one reduction per plane. */
-static void pool_global(const kiln_pool2d_f32_params_t *p, bool is_max, const float *KILN_RESTRICT x,
-                        const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
-                        float *KILN_RESTRICT y, float lowest) {
+/* One call's operands and the planes a chunk of it pools. */
+typedef struct pool_task {
+  const kiln_pool2d_f32_params_t *p;
+  bool is_max, global;
+  const float *KILN_RESTRICT x;
+  const float *KILN_RESTRICT bias;
+  const float *KILN_RESTRICT residual;
+  float *KILN_RESTRICT y;
+  ptrdiff_t planes, chunks;
+} pool_task_t;
+
+/* Pooling over whole planes (global pooling): one reduction per plane of [pl0, pl1). */
+static void pool_global(const pool_task_t *t, ptrdiff_t pl0, ptrdiff_t pl1) {
+  const kiln_pool2d_f32_params_t *p = t->p;
+  const bool is_max = t->is_max;
+  const float *KILN_RESTRICT bias = t->bias;
+  const float *KILN_RESTRICT residual = t->residual;
+  const kiln_f32_bits_t neg_inf = {0xFF800000u};
   const ptrdiff_t in_plane = (ptrdiff_t)p->in_h * p->in_w;
-  const ptrdiff_t planes = (ptrdiff_t)p->batch * p->channels;
-  for (ptrdiff_t pl = 0; pl < planes; pl++) {
-    float v = reduce_plane(x + pl * in_plane, in_plane, is_max, is_max ? lowest : 0.0f);
+  for (ptrdiff_t pl = pl0; pl < pl1; pl++) {
+    float v = reduce_plane(t->x + pl * in_plane, in_plane, is_max, is_max ? neg_inf.f : 0.0f);
     if (!is_max) {
       v /= (float)in_plane;
     }
     kiln_epilogue_row(&p->epilogue, &v, bias != NULL ? bias[pl % p->channels] : 0.0f,
-                      residual != NULL ? residual + pl : NULL, y + pl, 1);
+                      residual != NULL ? residual + pl : NULL, t->y + pl, 1);
   }
 }
 
-static void pool2d(const kiln_pool2d_f32_params_t *p, bool is_max, const float *KILN_RESTRICT x,
-                   const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
-                   float *KILN_RESTRICT y) {
+/* Windowed pooling of the planes [pl0, pl1). */
+static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) {
+  const kiln_pool2d_f32_params_t *p = task->p;
+  const bool is_max = task->is_max;
+  const float *KILN_RESTRICT x = task->x;
+  const float *KILN_RESTRICT bias = task->bias;
+  const float *KILN_RESTRICT residual = task->residual;
+  float *KILN_RESTRICT y = task->y;
   const ptrdiff_t in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
   const ptrdiff_t kernel_h = p->kernel_h, kernel_w = p->kernel_w;
   const ptrdiff_t stride_h = p->stride_h, stride_w = p->stride_w;
   const ptrdiff_t dilation_h = p->dilation_h, dilation_w = p->dilation_w;
   const ptrdiff_t pad_top = p->pad_top, pad_left = p->pad_left;
   const ptrdiff_t in_plane = in_h * in_w, out_plane = out_h * out_w;
-  const ptrdiff_t planes = (ptrdiff_t)p->batch * p->channels;
   const kiln_f32_bits_t neg_inf = {0xFF800000u};
-  if (out_h == 1 && out_w == 1 && in_plane > 0 && pad_top == 0 && pad_left == 0 &&
-      p->pad_bottom == 0 && p->pad_right == 0 && kernel_h == in_h && kernel_w == in_w &&
-      dilation_h == 1 && dilation_w == 1) {
-    pool_global(p, is_max, x, bias, residual, y, neg_inf.f);
-    return;
-  }
   /* Average pooling counts positions in [lo, hi) of each axis: the input, or input plus padding. */
   const bool include_pad = !is_max && p->count_include_pad;
   const ptrdiff_t lo_h = include_pad ? -pad_top : 0,
@@ -98,7 +111,7 @@ static void pool2d(const kiln_pool2d_f32_params_t *p, bool is_max, const float *
   for (ptrdiff_t kw = 0; hoisted && kw < kernel_w; kw++) {
     kiln_valid_range(kw * dilation_w - pad_left, stride_w, in_w, out_w, &tap_lo[kw], &tap_hi[kw]);
   }
-  for (ptrdiff_t pl = 0; pl < planes; pl++) {
+  for (ptrdiff_t pl = pl0; pl < pl1; pl++) {
     const float *xp = x + pl * in_plane;
     const float b = bias != NULL ? bias[pl % p->channels] : 0.0f;
     for (ptrdiff_t oh = 0; oh < out_h; oh++) {
@@ -188,14 +201,54 @@ static void pool2d(const kiln_pool2d_f32_params_t *p, bool is_max, const float *
   }
 }
 
+static void pool_chunk(void *arg, int64_t index) {
+  const pool_task_t *t = (const pool_task_t *)arg;
+  const ptrdiff_t pl0 = t->planes * (ptrdiff_t)index / t->chunks;
+  const ptrdiff_t pl1 = t->planes * ((ptrdiff_t)index + 1) / t->chunks;
+  if (t->global) {
+    pool_global(t, pl0, pl1);
+  } else {
+    pool_windows(t, pl0, pl1);
+  }
+}
+
+/* Pools every plane, in one chunk of planes per thread when the work is large enough. */
+static void pool2d(const kiln_pool2d_f32_params_t *p, bool is_max, const float *KILN_RESTRICT x,
+                   const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
+                   float *KILN_RESTRICT y, const kiln_exec_t *exec) {
+  const ptrdiff_t planes = (ptrdiff_t)p->batch * p->channels;
+  const ptrdiff_t in_plane = (ptrdiff_t)p->in_h * p->in_w;
+  const ptrdiff_t out_plane = (ptrdiff_t)p->out_h * p->out_w;
+  const bool global = p->out_h == 1 && p->out_w == 1 && in_plane > 0 && p->pad_top == 0 &&
+                      p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0 &&
+                      p->kernel_h == p->in_h && p->kernel_w == p->in_w && p->dilation_h == 1 &&
+                      p->dilation_w == 1;
+  if (planes == 0 || out_plane == 0) {
+    return;
+  }
+  const kiln_thread_pool_t *pool = exec != NULL ? exec->pool : NULL;
+  ptrdiff_t chunks = pool != NULL && pool->parallel_for != NULL ? pool->num_threads : 1;
+  const ptrdiff_t work = planes * (global ? in_plane : out_plane * p->kernel_h * p->kernel_w);
+  if (work < KILN_POOL_MIN_PARALLEL_READS) {
+    chunks = 1;
+  }
+  pool_task_t task = {p,        is_max, global, x, bias, residual, y, planes,
+                      kiln_max_pd(1, kiln_min_pd(chunks, planes))};
+  if (task.chunks == 1) {
+    pool_chunk(&task, 0);
+    return;
+  }
+  pool->parallel_for(pool->ctx, task.chunks, pool_chunk, &task);
+}
+
 void kiln_maxpool2d_f32(const kiln_pool2d_f32_params_t *p, const float *KILN_RESTRICT x,
                         const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
-                        float *KILN_RESTRICT y) {
-  pool2d(p, true, x, bias, residual, y);
+                        float *KILN_RESTRICT y, const kiln_exec_t *exec) {
+  pool2d(p, true, x, bias, residual, y, exec);
 }
 
 void kiln_avgpool2d_f32(const kiln_pool2d_f32_params_t *p, const float *KILN_RESTRICT x,
                         const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
-                        float *KILN_RESTRICT y) {
-  pool2d(p, false, x, bias, residual, y);
+                        float *KILN_RESTRICT y, const kiln_exec_t *exec) {
+  pool2d(p, false, x, bias, residual, y, exec);
 }

@@ -340,6 +340,9 @@ static void run_conv(test_rng_t *rng, const conv_case_t *cc, const variant_t *v,
   float *res = test_random_floats(rng, y_size);
   float *y = alloc_floats(y_size, SENTINEL);
   double *want = alloc_doubles(y_size);
+  if (depthwise && x_size > 3) {
+    x[x_size / 3] = NAN;
+  }
   ref_conv(cc, out_h, out_w, x, w, bias, res, v, want);
   const float *b = v->bias ? bias : NULL;
   const float *r = v->residual ? res : NULL;
@@ -360,7 +363,18 @@ static void run_conv(test_rng_t *rng, const conv_case_t *cc, const variant_t *v,
                                             cc->dilation_h,
                                             cc->dilation_w,
                                             v->e};
-    kiln_depthwise_conv2d_f32(&p, x, w, b, r, y);
+    kiln_depthwise_conv2d_f32(&p, x, w, b, r, y, NULL);
+    /* Any number of chunks, run in any order, gives the same bits. */
+    for (int32_t threads = 2; threads <= 7; threads += 5) {
+      const kiln_thread_pool_t pool = {NULL, reverse_parallel_for, threads};
+      kiln_exec_t e = test_exec(&pool, 0);
+      float *yt = alloc_floats(y_size, SENTINEL);
+      kiln_depthwise_conv2d_f32(&p, x, w, b, r, yt, &e);
+      test_check(memcmp(y, yt, y_size * sizeof(float)) == 0,
+                 "depthwise_conv2d: %d threads differ from 1 thread", threads);
+      free(yt);
+      free(e.scratch);
+    }
   } else {
     kiln_conv2d_f32_params_t p = {cc->batch,
                                   cc->in_channels,
@@ -434,6 +448,25 @@ static void run_conv(test_rng_t *rng, const conv_case_t *cc, const variant_t *v,
   free(want);
 }
 
+/* Runs each of n cases with `reps` epilogue variants, taking the next ones from *vi. */
+static void run_conv_cases(test_rng_t *rng, const conv_case_t *cases, size_t n, int reps, int *vi,
+                           bool depthwise) {
+  for (size_t c = 0; c < n; c++) {
+    for (int rep = 0; rep < reps; rep++) {
+      variant_t v = variant((*vi)++ % EPILOGUE_VARIANTS);
+      run_conv(rng, &cases[c], &v, depthwise);
+    }
+  }
+}
+
+/* Runs one case with every epilogue variant. */
+static void run_conv_variants(test_rng_t *rng, const conv_case_t *cc, bool depthwise) {
+  for (int i = 0; i < EPILOGUE_VARIANTS; i++) {
+    variant_t v = variant(i);
+    run_conv(rng, cc, &v, depthwise);
+  }
+}
+
 void test_conv2d_f32(void) {
   test_rng_t rng;
   test_rng_seed(&rng, 2);
@@ -452,17 +485,9 @@ void test_conv2d_f32(void) {
       {1, 3, 6, 6, 3, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},
   };
   int vi = 0;
-  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    for (int rep = 0; rep < 2; rep++) {
-      variant_t v = variant(vi++ % EPILOGUE_VARIANTS);
-      run_conv(&rng, &cases[c], &v, false);
-    }
-  }
+  run_conv_cases(&rng, cases, sizeof cases / sizeof cases[0], 2, &vi, false);
   const conv_case_t mid = {1, 4, 6, 7, 6, 3, 3, 1, 2, 1, 1, 0, 1, 1, 1, 2};
-  for (int i = 0; i < EPILOGUE_VARIANTS; i++) {
-    variant_t v = variant(i);
-    run_conv(&rng, &mid, &v, false);
-  }
+  run_conv_variants(&rng, &mid, false);
 }
 
 /*
@@ -641,16 +666,37 @@ void test_depthwise_conv2d_f32(void) {
       {1, 6, 7, 7, 6, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 6},
   };
   int vi = 0;
-  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-    for (int rep = 0; rep < 2; rep++) {
-      variant_t v = variant(vi++ % EPILOGUE_VARIANTS);
-      run_conv(&rng, &cases[c], &v, true);
-    }
-  }
+  run_conv_cases(&rng, cases, sizeof cases / sizeof cases[0], 2, &vi, true);
   const conv_case_t mid = {1, 3, 6, 7, 6, 3, 3, 2, 1, 1, 1, 1, 0, 1, 1, 3};
-  for (int i = 0; i < EPILOGUE_VARIANTS; i++) {
-    variant_t v = variant(i);
-    run_conv(&rng, &mid, &v, true);
+  run_conv_variants(&rng, &mid, true);
+  /* The vector paths (3x3 and 5x5, stride_w 1 and 2): widths around the vector widths, pads on
+   * any side, rows narrower than the kernel, stride_h apart from stride_w, and shapes large enough
+   * to be cut into chunks. */
+  static const conv_case_t fast[] = {
+      {1, 2, 9, 15, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},
+      {1, 2, 7, 16, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},
+      {1, 2, 6, 17, 2, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 2},
+      {1, 3, 8, 33, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3},
+      {1, 2, 9, 47, 2, 3, 3, 2, 2, 0, 0, 1, 1, 1, 1, 2},
+      {1, 2, 8, 40, 2, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 2},
+      {1, 2, 10, 35, 2, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 2},
+      {1, 2, 11, 70, 2, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 2},
+      {1, 2, 9, 66, 2, 5, 5, 2, 2, 1, 2, 2, 1, 1, 1, 2},
+      {1, 2, 7, 21, 2, 3, 3, 3, 1, 1, 0, 1, 2, 1, 1, 2},
+      {1, 2, 12, 38, 2, 5, 5, 1, 2, 0, 3, 4, 0, 1, 1, 2},
+      {1, 2, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},
+      {1, 2, 6, 3, 2, 5, 5, 1, 2, 2, 2, 2, 2, 1, 1, 2},
+      {1, 1, 3, 40, 1, 3, 3, 1, 1, 0, 1, 0, 1, 1, 1, 1},
+      {2, 3, 8, 26, 6, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 3},
+      {1, 2, 5, 20, 2, 3, 3, 1, 1, 6, 5, 6, 5, 1, 1, 2},
+      {2, 16, 30, 37, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16},
+      {1, 24, 24, 96, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 24},
+      {1, 12, 29, 70, 12, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 12},
+      {1, 9, 21, 50, 18, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 9},
+  };
+  run_conv_cases(&rng, fast, sizeof fast / sizeof fast[0], 3, &vi, true);
+  for (size_t c = 0; c < 4; c++) {
+    run_conv_variants(&rng, &fast[c * 3 + 1], true);
   }
 }
 
@@ -728,10 +774,21 @@ static void run_pool(test_rng_t *rng, const pool_case_t *pc, bool is_max, bool i
       }
     }
   }
-  (is_max ? kiln_maxpool2d_f32 : kiln_avgpool2d_f32)(&p, x, v->bias ? bias : NULL,
-                                                     v->residual ? res : NULL, y);
+  void (*pool2d)(const kiln_pool2d_f32_params_t *, const float *, const float *, const float *,
+                 float *, const kiln_exec_t *) = is_max ? kiln_maxpool2d_f32 : kiln_avgpool2d_f32;
+  pool2d(&p, x, v->bias ? bias : NULL, v->residual ? res : NULL, y, NULL);
   size_t bad = 0;
   bool ok = compare(y, want, y_size, &bad);
+  for (int32_t threads = 2; threads <= 5; threads += 3) {
+    const kiln_thread_pool_t pool = {NULL, reverse_parallel_for, threads};
+    kiln_exec_t e = test_exec(&pool, 0);
+    float *yt = alloc_floats(y_size, SENTINEL);
+    pool2d(&p, x, v->bias ? bias : NULL, v->residual ? res : NULL, yt, &e);
+    test_check(memcmp(y, yt, y_size * sizeof(float)) == 0, "%s: %d threads differ from 1 thread",
+               is_max ? "maxpool2d" : "avgpool2d", threads);
+    free(yt);
+    free(e.scratch);
+  }
   test_check(ok,
              "%s n=%d c=%d %dx%d -> %dx%d kernel %dx%d strides %d,%d pads %d,%d,%d,%d dilations "
              "%d,%d ceil=%d include_pad=%d bias=%d act=%s residual=%d: element %zu is %g, want %g",
@@ -761,6 +818,8 @@ void test_pool2d_f32(void) {
       {1, 4, 7, 8, 2, 2, 2, 2, 0, 0, 0, 0, 2, 2, true},
       {2, 3, 13, 17, 13, 17, 1, 1, 0, 0, 0, 0, 1, 1, false},
       {1, 2, 4, 700, 2, 3, 1, 9, 0, 1, 0, 1, 1, 1, false},
+      {2, 8, 40, 61, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, true},
+      {1, 33, 48, 45, 48, 45, 1, 1, 0, 0, 0, 0, 1, 1, false},
   };
   int vi = 0;
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {

@@ -202,6 +202,12 @@ int64_t kiln_conv2d_winograd_f32_scratch_size(const kiln_conv2d_winograd_f32_par
  * [batch][channels][in_h][in_w], w is [channels * multiplier][1][kernel_h][kernel_w], y and
  * residual are [batch][channels * multiplier][out_h][out_w], bias is [channels * multiplier].
  * Windows and padding as in kiln_conv2d_f32.
+ *
+ * Square 3x3 and 5x5 kernels with stride_w 1 or 2 and no dilation run vectorized along the output
+ * rows (interior columns in vectors, padded borders one column at a time); other shapes run a
+ * direct convolution. exec's pool gets the output rows of all planes cut into one chunk per thread
+ * (no scratch: scratch_stride may be 0); every element is computed the same way for every thread
+ * count. exec may be NULL (one thread).
  */
 typedef struct kiln_depthwise_conv2d_f32_params {
   int32_t batch;
@@ -217,7 +223,7 @@ typedef struct kiln_depthwise_conv2d_f32_params {
 void kiln_depthwise_conv2d_f32(const kiln_depthwise_conv2d_f32_params_t *p,
                                const float *KILN_RESTRICT x, const float *KILN_RESTRICT w,
                                const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
-                               float *KILN_RESTRICT y);
+                               float *KILN_RESTRICT y, const kiln_exec_t *exec);
 
 /*
  * 2-D pooling over x [batch][channels][in_h][in_w] into y [batch][channels][out_h][out_w].
@@ -227,7 +233,8 @@ void kiln_depthwise_conv2d_f32(const kiln_depthwise_conv2d_f32_params_t *p,
  * without count_include_pad the divisor is the number of positions inside the input. Max pooling
  * ignores positions outside the input and propagates NaN; a window with no position inside the
  * input gives -infinity (max) or NaN (average without count_include_pad, 0 / 0). The epilogue's
- * bias is per channel.
+ * bias is per channel. exec's pool gets the planes cut into one chunk per thread (no scratch);
+ * exec may be NULL. The result does not depend on the thread count.
  */
 typedef struct kiln_pool2d_f32_params {
   int32_t batch, channels;
@@ -243,11 +250,11 @@ typedef struct kiln_pool2d_f32_params {
 
 void kiln_maxpool2d_f32(const kiln_pool2d_f32_params_t *p, const float *KILN_RESTRICT x,
                         const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
-                        float *KILN_RESTRICT y);
+                        float *KILN_RESTRICT y, const kiln_exec_t *exec);
 
 void kiln_avgpool2d_f32(const kiln_pool2d_f32_params_t *p, const float *KILN_RESTRICT x,
                         const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
-                        float *KILN_RESTRICT y);
+                        float *KILN_RESTRICT y, const kiln_exec_t *exec);
 
 /*
  * Int8 GEMM with exact int32 accumulation. A is m x k (row i at a + i * lda), B is k x n (row q at

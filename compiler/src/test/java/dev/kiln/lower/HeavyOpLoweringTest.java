@@ -256,7 +256,7 @@ class HeavyOpLoweringTest {
       ir,
       "call kiln_depthwise_conv2d_f32({1:i32, 3:i32, 5:i32, 5:i32, 2:i32, 5:i32, 5:i32, 3:i32, " +
       "3:i32, 1:i32, 1:i32, 1:i32, 1:i32, 1:i32, 1:i32, 0:i32, 0:i32, 0.0:f32, 0.0:f32, 0.0:f32}, " +
-      "&%in0[0], &%in1[0], null, null, &%out0[0])",
+      "&%in0[0], &%in1[0], null, null, &%out0[0], exec)",
       "exp(neg(%out0["
     );
   }
@@ -274,7 +274,7 @@ class HeavyOpLoweringTest {
       ir,
       "call kiln_avgpool2d_f32({1:i32, 2:i32, 7:i32, 7:i32, 4:i32, 4:i32, 3:i32, 3:i32, 2:i32, " +
       "2:i32, 1:i32, 1:i32, 1:i32, 1:i32, 1:i32, 1:i32, 1:i32, 0:i32, 0:i32, 0.0:f32, 0.0:f32, " +
-      "0.0:f32}, &%in0[0], null, null, &%out0[0])"
+      "0.0:f32}, &%in0[0], null, null, &%out0[0], exec)"
     );
   }
 

@@ -28,7 +28,10 @@ import org.junit.jupiter.api.Test;
  * -pedantic} and also links the kernels freestanding ({@code -ffreestanding -nostdlib}, no undefined
  * symbols), so a warning or a libc call fails the build; the test fails on any failed build, any
  * warning in its output, or a C test binary that does not end with {@code N passed, 0 failed}.
- * Skips with a message when {@code cmake} or a C compiler is missing. Also checks that {@code
+ * Skips with a message when {@code cmake} or a C compiler is missing. The same tests also run for
+ * AArch64 and ARMv7 (NEON, hard float): built with {@code aarch64-linux-gnu-gcc} or {@code
+ * arm-linux-gnueabihf-gcc} as static binaries and run under {@code qemu-aarch64} or {@code
+ * qemu-arm}, skipping with a message when those are missing. Also checks that {@code
  * kiln_elem_type_t} numbers the IR's element types in {@link ElementType} order.
  */
 class RuntimeCTest {
@@ -69,6 +72,85 @@ class RuntimeCTest {
     buildAndRun("sanitize", List.of("-DCMAKE_BUILD_TYPE=Debug", "-DKILN_SANITIZE=ON"));
   }
 
+  @Test
+  void c_tests_pass_on_aarch64_under_qemu() throws Exception {
+    crossBuildAndRun("aarch64", "aarch64-linux-gnu-gcc", "qemu-aarch64", List.of());
+  }
+
+  @Test
+  void c_tests_pass_on_armv7_under_qemu() throws Exception {
+    crossBuildAndRun(
+      "armv7",
+      "arm-linux-gnueabihf-gcc",
+      "qemu-arm",
+      List.of("-mfpu=neon", "-mfloat-abi=hard")
+    );
+  }
+
+  /**
+   * Compiles the runtime, every kernel and the C tests with a cross gcc into one static binary
+   * ({@code -O2}, the strict warnings of the CMake build) and runs it under qemu user mode, so the
+   * NEON vector paths of every kernel run against the same double-precision references.
+   */
+  private static void crossBuildAndRun(
+    String arch,
+    String compiler,
+    String qemu,
+    List<String> archFlags
+  ) throws Exception {
+    Optional<Path> cc = onPath(compiler);
+    Optional<Path> emulator = onPath(qemu);
+    assumeTrue(
+      cc.isPresent(),
+      "skipped: " + compiler + " is not on the PATH (.ci/run installs it)"
+    );
+    assumeTrue(
+      emulator.isPresent(),
+      "skipped: " + qemu + " is not on the PATH (.ci/run installs it)"
+    );
+    Path dir = BUILD.resolve("cross-" + arch);
+    deleteTree(dir);
+    Files.createDirectories(dir);
+    Path source = SOURCE.toAbsolutePath().normalize();
+    Path binary = dir.toAbsolutePath().resolve("kiln_runtime_tests");
+    List<String> command = new ArrayList<>(
+      List.of(
+        cc.get().toString(),
+        "-std=c11",
+        "-O2",
+        "-static",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-pedantic"
+      )
+    );
+    command.addAll(archFlags);
+    command.addAll(
+      List.of(
+        "-I",
+        source.resolve("include").toString(),
+        "-I",
+        source.resolve("kernels").toString()
+      )
+    );
+    for (String sub : List.of("src", "kernels", "tests")) {
+      try (Stream<Path> files = Files.list(source.resolve(sub))) {
+        files
+          .filter(f -> f.getFileName().toString().endsWith(".c"))
+          .sorted()
+          .forEach(f -> command.add(f.toString()));
+      }
+    }
+    command.addAll(List.of("-o", binary.toString(), "-lm", "-lpthread"));
+    assertNoWarnings("build", run(command, dir.resolve("build.log")));
+    String out = run(
+      List.of(emulator.get().toString(), binary.toString()),
+      dir.resolve("test.log")
+    );
+    checkSummary(arch + " (qemu)", out);
+  }
+
   private static void buildAndRun(String flavor, List<String> options) throws Exception {
     Optional<Path> cmake = onPath("cmake");
     assumeTrue(cmake.isPresent(), "skipped: cmake is not on the PATH");
@@ -106,6 +188,11 @@ class RuntimeCTest {
     Path binary = dir.resolve("kiln_runtime_tests");
     assertTrue(Files.isExecutable(binary), "the build made no " + binary);
     String out = run(List.of(binary.toAbsolutePath().toString()), dir.resolve("test.log"));
+    checkSummary(flavor, out);
+  }
+
+  /** Fails unless the C test output ends with {@code N passed, 0 failed} for some N > 0. */
+  private static void checkSummary(String flavor, String out) {
     Matcher m = SUMMARY.matcher(out);
     assertTrue(m.find(), "no 'N passed, N failed' line in the C test output:\n" + out);
     int passed = Integer.parseInt(m.group(1));

@@ -7,6 +7,7 @@ import dev.kiln.ir.loop.BinaryOp;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Ex;
 import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.KernelStructs;
 import dev.kiln.ir.loop.LowerContext;
 import dev.kiln.ir.loop.Scalar;
 import dev.kiln.ir.loop.Stmt;
@@ -445,8 +446,9 @@ final class QLowering {
     ) {
       return false;
     }
-    List<Expr> fields = new ArrayList<>(
-      WindowLowering.i32s(
+    Stmt.Struct params = KernelStructs.CONV2D_S8.builder()
+      .i32s(
+        "batch",
         x[0],
         x[1],
         x[2],
@@ -471,14 +473,14 @@ final class QLowering {
         op.qmin() - shift(op.outputType()),
         op.qmax() - shift(op.outputType())
       )
-    );
+      .build();
     Stmt.Arg in = signedOperand(ctx, 0);
     Stmt.Arg weights = signedOperand(ctx, 1);
     signedResult(ctx, out ->
       ctx.call(
         "kiln_conv2d_s8",
         List.of(
-          new Stmt.Struct(fields),
+          params,
           in,
           weights,
           bias(ctx),
@@ -503,23 +505,26 @@ final class QLowering {
       return false;
     }
     boolean wide = op.outputType() == ElementType.I32;
-    List<Expr> fields = WindowLowering.i32s(
-      m,
-      n,
-      k,
-      k,
-      n,
-      n,
-      op.aZeroPoint() - shift(ctx.operandType(0).elementType()),
-      op.bZeroPoint() - shift(ctx.operandType(1).elementType()),
-      op.yZeroPoint() - shift(op.outputType()),
-      wide ? 0 : op.multipliers().getFirst(),
-      wide ? 0 : op.shifts().getFirst(),
-      op.qmin() - shift(op.outputType()),
-      op.qmax() - shift(op.outputType())
-    );
+    Stmt.Struct params = KernelStructs.GEMM_S8.builder()
+      .i32s(
+        "m",
+        m,
+        n,
+        k,
+        k,
+        n,
+        n,
+        op.aZeroPoint() - shift(ctx.operandType(0).elementType()),
+        op.bZeroPoint() - shift(ctx.operandType(1).elementType()),
+        op.yZeroPoint() - shift(op.outputType()),
+        wide ? 0 : op.multipliers().getFirst(),
+        wide ? 0 : op.shifts().getFirst(),
+        op.qmin() - shift(op.outputType()),
+        op.qmax() - shift(op.outputType())
+      )
+      .build();
     List<Stmt.Arg> args = new ArrayList<>(
-      List.of(new Stmt.Struct(fields), signedOperand(ctx, 0), signedOperand(ctx, 1), bias(ctx))
+      List.of(params, signedOperand(ctx, 0), signedOperand(ctx, 1), bias(ctx))
     );
     if (!wide) {
       args.add(factorTable(ctx, op.multipliers()));

@@ -272,14 +272,6 @@ final class WindowLowering {
     return true;
   }
 
-  static List<Expr> i32s(long... values) {
-    List<Expr> r = new ArrayList<>(values.length);
-    for (long v : values) {
-      r.add(Ex.ci(Scalar.I32, v));
-    }
-    return r;
-  }
-
   static Stmt.Arg pointer(Buffer b) {
     return new Stmt.Pointer(b, Ex.i64(0));
   }
@@ -529,9 +521,7 @@ final class WindowLowering {
       gk.blocks(fields, packed);
     }
     List<Stmt.Arg> args = kernelArgs(ctx, fields.build(), weights, residual);
-    if (!depthwise) {
-      args.add(new Stmt.Exec());
-    }
+    args.add(new Stmt.Exec());
     ctx.call(depthwise ? "kiln_depthwise_conv2d_f32" : "kiln_conv2d_f32", args);
   }
 
@@ -625,12 +615,10 @@ final class WindowLowering {
       x.length == 4 &&
       kernelEligible(ctx, x, y, kern, g.strides(), g.dilations(), g.padBegin(), g.padEnd())
     ) {
-      List<Expr> fields = new ArrayList<>(
-        i32s(
-          x[0],
-          x[1],
-          x[2],
-          x[3],
+      Stmt.Struct params = KernelStructs.POOL2D_F32.builder()
+        .i32s("batch", x[0], x[1], x[2], x[3])
+        .i32s(
+          "out_h",
           y[2],
           y[3],
           kern[0],
@@ -645,16 +633,17 @@ final class WindowLowering {
           g.dilations()[1],
           kind == Pooling.Kind.AVERAGE_INCLUDE_PAD ? 1 : 0
         )
-      );
-      fields.addAll(ActivationLowering.kernelEpilogue(Activation.NONE, 0, 0));
+        .epilogue("epilogue", ActivationLowering.kernelEpilogue(Activation.NONE, 0, 0))
+        .build();
       ctx.call(
         kind == Pooling.Kind.MAX ? "kiln_maxpool2d_f32" : "kiln_avgpool2d_f32",
         List.of(
-          new Stmt.Struct(fields),
+          params,
           pointer(ctx.operandBuffer(0)),
           new Stmt.Null(),
           new Stmt.Null(),
-          pointer(ctx.resultBuffer(0))
+          pointer(ctx.resultBuffer(0)),
+          new Stmt.Exec()
         )
       );
       return;

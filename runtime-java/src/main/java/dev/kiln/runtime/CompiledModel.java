@@ -19,12 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A model compiled by Kiln to a shared object, loaded through the FFM API.
@@ -39,8 +33,8 @@ import java.util.concurrent.TimeUnit;
  * gets its own 64-byte aligned workspace, allocated on its first call and reused by its later calls
  * (grown once if a larger thread count needs more). When the library also exports {@code
  * NAME_run_parallel}, {@code run(threads, ...)} with {@code threads > 1} passes it a {@code
- * kiln_thread_pool_t} of {@code threads} threads whose {@code parallel_for} runs task 0 on the
- * calling thread and the others on a fixed pool of platform threads owned by this model, and a
+ * kiln_thread_pool_t} of {@code threads} threads whose {@code parallel_for} runs the tasks on the
+ * calling thread and this model's {@link TaskPool} workers (one {@code parallel_for} at a time), and a
  * workspace of {@code workspace_size + (threads - 1) * workspace_per_thread} bytes; without {@code
  * NAME_run_parallel}, every thread count runs {@code NAME_run}.
  *
@@ -117,7 +111,7 @@ public final class CompiledModel implements AutoCloseable {
   private final MemorySegment parallelFor;
   private final ThreadLocal<Slot> slots = ThreadLocal.withInitial(Slot::new);
   private final ThreadLocal<Throwable> taskFailure = new ThreadLocal<>();
-  private ThreadPoolExecutor workers;
+  private TaskPool workers;
 
   private CompiledModel(
     Path so,
@@ -292,7 +286,7 @@ public final class CompiledModel implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (workers != null) {
-      workers.shutdown();
+      workers.close();
       workers = null;
     }
     if (arena.scope().isAlive()) {
@@ -348,56 +342,31 @@ public final class CompiledModel implements AutoCloseable {
     }
   }
 
-  /** Grows the worker pool to {@code threads - 1} threads; it never shrinks or is replaced. */
+  /** Makes sure the worker pool has at least {@code threads - 1} threads; it never shrinks. */
   private synchronized void ensureWorkers(int threads) {
-    if (workers == null) {
-      workers = new ThreadPoolExecutor(
-        threads - 1,
-        threads - 1,
-        0,
-        TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(),
-        r -> {
-          Thread t = new Thread(r, "kiln-" + name + "-worker");
-          t.setDaemon(true);
-          return t;
-        }
-      );
-    } else if (workers.getMaximumPoolSize() < threads - 1) {
-      workers.setMaximumPoolSize(threads - 1);
-      workers.setCorePoolSize(threads - 1);
+    if (workers == null || workers.workers() < threads - 1) {
+      if (workers != null) {
+        workers.close();
+      }
+      workers = new TaskPool(threads - 1, name);
     }
   }
 
-  private synchronized ExecutorService workers() {
+  private synchronized TaskPool workers() {
     return workers;
   }
 
   /**
-   * {@code parallel_for(ctx, n, fn, arg)}: task 0 here, tasks 1..n-1 on the workers, returning
-   * once all have returned. A failure is kept for {@link #call} (an exception must not leave an
-   * upcall).
+   * {@code parallel_for(ctx, n, fn, arg)}: the tasks on the calling thread and the workers,
+   * returning once all have returned. A failure is kept for {@link #call} (an exception must not
+   * leave an upcall).
    */
   private void parallelFor(MemorySegment ctx, long n, MemorySegment fn, MemorySegment arg) {
-    List<Future<?>> rest = new ArrayList<>();
-    Throwable failure = null;
+    Throwable failure;
     try {
-      ExecutorService pool = workers();
-      for (long i = 1; i < n; i++) {
-        long index = i;
-        rest.add(pool.submit(() -> task(fn, arg, index)));
-      }
-      if (n > 0) {
-        task(fn, arg, 0);
-      }
+      failure = workers().run(n, index -> task(fn, arg, index));
     } catch (Throwable t) {
       failure = t;
-    }
-    for (Future<?> f : rest) {
-      Throwable t = await(f);
-      if (failure == null) {
-        failure = t;
-      }
     }
     if (failure != null) {
       taskFailure.set(failure);
@@ -409,27 +378,6 @@ public final class CompiledModel implements AutoCloseable {
       TASK.invokeExact(fn, arg, index);
     } catch (Throwable t) {
       throw new IllegalStateException("task " + index + " failed", t);
-    }
-  }
-
-  /** Waits for {@code f} even when interrupted (native code may still be running); its failure. */
-  private static Throwable await(Future<?> f) {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          f.get();
-          return null;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException e) {
-          return e.getCause();
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 

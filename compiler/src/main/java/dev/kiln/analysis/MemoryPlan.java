@@ -400,7 +400,7 @@ public final class MemoryPlan {
     /** Places the operands of the concatenation {@code n} that may live in their slices. */
     private void slices(Node n, Concat c) {
       long[] dims = n.result().type().shape().sizes();
-      int axis = (int) c.axis();
+      int axis = (int) (c.axis() < 0 ? c.axis() + dims.length : c.axis());
       for (int d = 0; d < axis; d++) {
         if (dims[d] != 1) {
           return;

@@ -118,13 +118,15 @@ class MemoryPlanPropertyTest {
       return false;
     }
     long at = p.offset(concat).getAsLong();
-    long inner =
-      bytes(concat) / concat.type().shape().sizes()[(int) ((Concat) concat.owner().op()).axis()];
+    long[] dims = concat.type().shape().sizes();
+    long a = ((Concat) concat.owner().op()).axis();
+    int axis = (int) (a < 0 ? a + dims.length : a);
+    long inner = bytes(concat) / dims[axis];
     for (Value o : concat.owner().operands()) {
       if (o == part) {
         return p.offset(part).getAsLong() == at;
       }
-      at += inner * o.type().shape().sizes()[(int) ((Concat) concat.owner().op()).axis()];
+      at += inner * o.type().shape().sizes()[axis];
     }
     return false;
   }
@@ -202,7 +204,8 @@ class MemoryPlanPropertyTest {
             .filter(w -> concatenable(w.type(), a.type()))
             .toList();
           Value w = same.get(r.nextInt(same.size()));
-          yield b.value(new Concat(0), List.of(a, w), Location.UNKNOWN);
+          long axis = r.nextBoolean() ? 0 : -a.type().rank();
+          yield b.value(new Concat(axis), List.of(a, w), Location.UNKNOWN);
         }
         case 5 -> a.type().rank() == 2
           ? b.value(new Transpose(List.of(1L, 0L)), List.of(a), Location.UNKNOWN)

@@ -111,9 +111,13 @@ record GemmKernel(TargetInfo target, long m, long n, long k, int mc, int nc, int
     return Tensor.wrap(new TensorType(ElementType.F32, Shape.of(List.of(total))), out.array());
   }
 
-  /** Whether packing {@code t} at compile time is worth a copy in the object: a non-splat f32. */
+  /**
+   * Whether {@code t} can be packed at compile time: an f32 constant with data. A splat is packed
+   * too: a kernel reads its operand as a full array, so the object holds every element either way,
+   * and the packed copy replaces the unpacked one.
+   */
   static boolean packable(Tensor t) {
-    return t != null && t.hasData() && t.elementType() == ElementType.F32 && !t.isSplat();
+    return t != null && t.hasData() && t.elementType() == ElementType.F32;
   }
 
   /**

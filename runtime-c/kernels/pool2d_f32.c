@@ -84,6 +84,53 @@ static void pool_global(const pool_task_t *t, ptrdiff_t pl0, ptrdiff_t pl1) {
   }
 }
 
+/*
+ * acc[t - ow0] = max(acc[t - ow0], the window's columns of rowmax) for the output columns t in
+ * [ow0, ow1), where rowmax[c - c0] is input column c's maximum over the window's rows. The columns
+ * whose every tap is inside the input first take the maximum over the kernel's columns at every
+ * input column (contiguous, so it vectorizes) and then pick one value each; the others take their
+ * taps one by one.
+ */
+static void max_across_columns(const float *KILN_RESTRICT rowmax, ptrdiff_t c0, ptrdiff_t ow0,
+                               ptrdiff_t ow1, ptrdiff_t kernel_w, ptrdiff_t stride_w,
+                               ptrdiff_t dilation_w, ptrdiff_t pad_left, const ptrdiff_t *tap_lo,
+                               const ptrdiff_t *tap_hi, float *KILN_RESTRICT acc) {
+  ptrdiff_t ilo = ow0, ihi = ow1;
+  for (ptrdiff_t kw = 0; kw < kernel_w; kw++) {
+    ilo = kiln_max_pd(ilo, tap_lo[kw]);
+    ihi = kiln_min_pd(ihi, tap_hi[kw]);
+  }
+  if (ilo < ihi) {
+    float hmax[KILN_POOL_SPAN];
+    const ptrdiff_t j0 = ilo * stride_w - pad_left - c0;
+    const ptrdiff_t j1 = (ihi - 1) * stride_w - pad_left - c0 + 1;
+    for (ptrdiff_t j = j0; j < j1; j++) {
+      hmax[j] = rowmax[j];
+    }
+    for (ptrdiff_t kw = 1; kw < kernel_w; kw++) {
+      const float *shifted = rowmax + kw * dilation_w;
+      for (ptrdiff_t j = j0; j < j1; j++) {
+        hmax[j] = max_nan(hmax[j], shifted[j]);
+      }
+    }
+    for (ptrdiff_t t = ilo; t < ihi; t++) {
+      acc[t - ow0] = max_nan(acc[t - ow0], hmax[j0 + (t - ilo) * stride_w]);
+    }
+  } else {
+    ilo = ihi = ow0;
+  }
+  for (ptrdiff_t kw = 0; kw < kernel_w; kw++) {
+    const ptrdiff_t tap = kw * dilation_w - pad_left;
+    const ptrdiff_t lo = kiln_max_pd(tap_lo[kw], ow0), hi = kiln_min_pd(tap_hi[kw], ow1);
+    for (ptrdiff_t t = lo; t < kiln_min_pd(hi, ilo); t++) {
+      acc[t - ow0] = max_nan(acc[t - ow0], rowmax[t * stride_w + tap - c0]);
+    }
+    for (ptrdiff_t t = kiln_max_pd(lo, ihi); t < hi; t++) {
+      acc[t - ow0] = max_nan(acc[t - ow0], rowmax[t * stride_w + tap - c0]);
+    }
+  }
+}
+
 /* Windowed pooling of the planes [pl0, pl1). */
 static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) {
   const kiln_pool2d_f32_params_t *p = task->p;
@@ -177,14 +224,9 @@ static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) 
             }
           }
         }
-        for (ptrdiff_t kw = 0; any_row && kw < kernel_w; kw++) {
-          const ptrdiff_t tap = kw * dilation_w - pad_left;
-          const ptrdiff_t lo = kiln_max_pd(tap_lo[kw], ow0), hi = kiln_min_pd(tap_hi[kw], ow1);
-          const float *rs = rowmax + (lo * stride_w + tap - c0);
-          float *as = acc + (lo - ow0);
-          for (ptrdiff_t t = 0; t < hi - lo; t++) {
-            as[t] = max_nan(as[t], rs[t * stride_w]);
-          }
+        if (any_row) {
+          max_across_columns(rowmax, c0, ow0, ow1, kernel_w, stride_w, dilation_w, pad_left,
+                             tap_lo, tap_hi, acc);
         }
         if (!is_max) {
           for (ptrdiff_t ow = ow0; ow < ow1; ow++) {

@@ -12,6 +12,10 @@ static inline float kiln_activate(const kiln_epilogue_t *e, float y) {
     return y < e->min ? e->min : (y > e->max ? e->max : y);
   case KILN_ACT_LEAKY_RELU:
     return y < 0.0f ? e->alpha * y : y;
+  case KILN_ACT_LEAKY_RELU_MAX: {
+    const float l = y < 0.0f ? e->alpha * y : y;
+    return l < e->min ? e->min : l;
+  }
   default:
     return y;
   }
@@ -52,6 +56,9 @@ static inline void kiln_epilogue_row(const kiln_epilogue_t *e, const float *acc,
     break;
   case KILN_ACT_LEAKY_RELU:
     KILN_EPILOGUE_LOOPS(KILN_ACT_LEAKY_RELU);
+    break;
+  case KILN_ACT_LEAKY_RELU_MAX:
+    KILN_EPILOGUE_LOOPS(KILN_ACT_LEAKY_RELU_MAX);
     break;
   default:
     KILN_EPILOGUE_LOOPS(KILN_ACT_NONE);

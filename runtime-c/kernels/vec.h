@@ -66,6 +66,11 @@ static inline kiln_vf kiln_vactivate(const kiln_epilogue_t *e, kiln_vf y) {
   }
   case KILN_ACT_LEAKY_RELU:
     return kiln_vsel(y < zero, KILN_SPLAT(e->alpha) * y, y);
+  case KILN_ACT_LEAKY_RELU_MAX: {
+    const kiln_vf l = kiln_vsel(y < zero, KILN_SPLAT(e->alpha) * y, y);
+    const kiln_vf floor = KILN_SPLAT(e->min);
+    return kiln_vsel(l < floor, floor, l);
+  }
   default:
     return y;
   }

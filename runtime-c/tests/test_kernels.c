@@ -11,7 +11,7 @@
 #define SENTINEL 12345.0f
 
 /* Every activation with every residual placement (none, before, after) and bias on and off. */
-#define EPILOGUE_VARIANTS 24
+#define EPILOGUE_VARIANTS 30
 
 typedef struct variant {
   kiln_epilogue_t e;
@@ -21,19 +21,19 @@ typedef struct variant {
 
 static variant_t variant(int i) {
   variant_t v;
-  v.e.activation = i % 4;
+  v.e.activation = i % 5;
   v.e.alpha = 0.125f;
   v.e.min = -0.25f;
   v.e.max = 0.5f;
-  v.residual = (i / 4) % 3;
+  v.residual = (i / 5) % 3;
   v.e.residual_after_activation = v.residual == 2;
-  v.bias = (i / 12) % 2 == 1;
+  v.bias = (i / 15) % 2 == 1;
   return v;
 }
 
 static const char *act_name(int32_t a) {
-  static const char *names[] = {"none", "relu", "clip", "leaky_relu"};
-  return a >= 0 && a < 4 ? names[a] : "?";
+  static const char *names[] = {"none", "relu", "clip", "leaky_relu", "leaky_relu_max"};
+  return a >= 0 && a < 5 ? names[a] : "?";
 }
 
 static double ref_epilogue(const variant_t *v, double acc, double bias, double residual) {
@@ -50,6 +50,10 @@ static double ref_epilogue(const variant_t *v, double acc, double bias, double r
     break;
   case KILN_ACT_LEAKY_RELU:
     y = y < 0 ? v->e.alpha * y : y;
+    break;
+  case KILN_ACT_LEAKY_RELU_MAX:
+    y = y < 0 ? v->e.alpha * y : y;
+    y = y < v->e.min ? v->e.min : y;
     break;
   default:
     break;

@@ -17,6 +17,7 @@ import dev.kiln.ir.op.HardSigmoid;
 import dev.kiln.ir.op.HardSwish;
 import dev.kiln.ir.op.LeakyRelu;
 import dev.kiln.ir.op.MatMul;
+import dev.kiln.ir.op.Max;
 import dev.kiln.ir.op.Mul;
 import dev.kiln.ir.op.Op;
 import dev.kiln.ir.op.Relu;
@@ -34,6 +35,9 @@ import java.util.List;
  *   <li>{@code relu}, {@code clip} (Relu6 included), {@code leaky_relu}, {@code hard_sigmoid},
  *       {@code hard_swish}, {@code sigmoid}, {@code gelu}, {@code tanh} become the activation;
  *   <li>{@code mul(y, sigmoid(y))} (SiLU, Swish) becomes {@code activation = silu};
+ *   <li>{@code max(y, c)} with {@code c} a constant of one (non-NaN) value that does not widen
+ *       {@code y}, after no activation, {@code relu} or {@code leaky_relu}, becomes {@code
+ *       activation = leaky_relu_max} (alpha 1, 0 or the leaky relu's, beta {@code c});
  *   <li>{@code add(matmul(a, b), c)} becomes {@code gemm(a, b, c)} when {@code a} and {@code b} are
  *       2-D, else {@code matmul(a, b, c)}; {@code add(gemm(a, b), c)} becomes {@code gemm(a, b, c)};
  *       {@code c} must be available before the product and must not change the result shape;
@@ -66,7 +70,8 @@ public final class FuseActivation implements Pass {
         new FuseAddIntoProduct(),
         new FuseResidualIntoConv(),
         new FuseActivationIntoProducer(),
-        new FuseSiluIntoProducer()
+        new FuseSiluIntoProducer(),
+        new FuseFloorIntoProducer()
       ),
       1_000_000
     ).run(module, ctx.rewriter());
@@ -130,6 +135,48 @@ public final class FuseActivation implements Pass {
       mergeInto(p, node, rw);
       rw.replaceNode(node, List.of(p.result()));
       return true;
+    }
+  }
+
+  /** {@code max(leaky_relu(conv(x, w)), c)} becomes {@code conv(x, w) {activation = leaky_relu_max}}. */
+  static final class FuseFloorIntoProducer implements Pattern {
+
+    @Override
+    public boolean matchAndRewrite(Node node, Rewriter rw) {
+      if (!(node.op() instanceof Max) || node.numOperands() != 2) {
+        return false;
+      }
+      for (int side = 0; side < 2; side++) {
+        Value y = node.operand(side);
+        Tensor c = Fusion.constant(node.operand(1 - side));
+        Node p = Fusion.producer(y);
+        if (p == null || c == null || !c.isSplat() || c.size() == 0) {
+          continue;
+        }
+        double floor = c.getDouble(0);
+        if (Double.isNaN(floor) || !node.result().type().equals(y.type())) {
+          return rw.fail(node, "the floor is NaN or widens the product");
+        }
+        if (!Fusion.isFloat(p.result().type()) || !Fusion.singleUse(p.result())) {
+          return rw.fail(node, "producer result is not floating point or has more than one use");
+        }
+        double alpha = switch (Fusion.activation(p.op())) {
+          case NONE -> 1;
+          case RELU -> 0;
+          case LEAKY_RELU -> Fusion.activationAlpha(p.op());
+          default -> Double.NaN;
+        };
+        if (Double.isNaN(alpha)) {
+          return rw.fail(node, "producer's activation takes no floor");
+        }
+        Value constant = node.operand(1 - side);
+        rw.setOp(p, Fusion.withActivation(p.op(), Activation.LEAKY_RELU_MAX, alpha, floor));
+        mergeInto(p, node, rw);
+        rw.replaceNode(node, List.of(p.result()));
+        Fusion.eraseIfDeadConstant(constant, rw);
+        return true;
+      }
+      return false;
     }
   }
 

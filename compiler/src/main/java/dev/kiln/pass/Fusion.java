@@ -41,6 +41,16 @@ final class Fusion {
     };
   }
 
+  /** The {@code activationAlpha} of a product op. */
+  static double activationAlpha(Op op) {
+    return switch (op) {
+      case Conv c -> c.activationAlpha();
+      case Gemm g -> g.activationAlpha();
+      case MatMul m -> m.activationAlpha();
+      default -> throw new IllegalArgumentException(op.name());
+    };
+  }
+
   static Op withActivation(Op op, Activation a, double alpha, double beta) {
     return switch (op) {
       case Conv c -> c.withActivation(a, alpha, beta);

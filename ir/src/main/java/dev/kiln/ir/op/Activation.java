@@ -19,6 +19,11 @@ public enum Activation {
   CLIP,
   /** {@code nn.leaky_relu} with {@code alpha}. */
   LEAKY_RELU,
+  /**
+   * {@code nn.max(nn.leaky_relu(x) with alpha, beta)}: a floor after a leaky relu (with {@code
+   * alpha} 0 a relu, with 1 the identity), as TensorFlow's {@code maximum(leaky_relu(x), c)}.
+   */
+  LEAKY_RELU_MAX,
   /** {@code nn.hard_sigmoid} with {@code alpha}, {@code beta}. */
   HARD_SIGMOID,
   /** {@code nn.hard_swish}. */
@@ -46,6 +51,11 @@ public enum Activation {
       case RELU -> new Relu()::apply;
       case CLIP -> new Clip(alpha, beta)::apply;
       case LEAKY_RELU -> new LeakyRelu(alpha)::apply;
+      case LEAKY_RELU_MAX -> {
+        LeakyRelu l = new LeakyRelu(alpha);
+        Max m = new Max();
+        yield x -> m.apply(l.apply(x), beta);
+      }
       case HARD_SIGMOID -> new HardSigmoid(alpha, beta)::apply;
       case HARD_SWISH -> new HardSwish()::apply;
       case SIGMOID -> new Sigmoid()::apply;
@@ -69,6 +79,7 @@ public enum Activation {
       case RELU -> new Relu().lowerScalar(x);
       case CLIP -> new Clip(alpha, beta).lowerScalar(x);
       case LEAKY_RELU -> new LeakyRelu(alpha).lowerScalar(x);
+      case LEAKY_RELU_MAX -> Ex.max(new LeakyRelu(alpha).lowerScalar(x), Ex.like(x, beta));
       case HARD_SIGMOID -> new HardSigmoid(alpha, beta).lowerScalar(x);
       case HARD_SWISH -> new HardSwish().lowerScalar(x);
       case SIGMOID -> new Sigmoid().lowerScalar(x);

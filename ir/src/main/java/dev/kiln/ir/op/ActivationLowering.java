@@ -25,6 +25,7 @@ final class ActivationLowering {
       case RELU -> Ex.max(x, Ex.zero(x));
       case CLIP -> Ex.min(Ex.max(x, Ex.like(x, alpha)), Ex.like(x, beta));
       case LEAKY_RELU -> Ex.select(Ex.ge(x, Ex.zero(x)), x, Ex.mul(Ex.like(x, alpha), x));
+      case LEAKY_RELU_MAX -> Ex.max(apply(Activation.LEAKY_RELU, alpha, 0, x), Ex.like(x, beta));
       case HARD_SIGMOID -> unitClamp(Ex.add(Ex.mul(Ex.like(x, alpha), x), Ex.like(x, beta)));
       case HARD_SWISH -> Ex.mul(x, unitClamp(Ex.add(Ex.div(x, Ex.like(x, 6)), Ex.like(x, 0.5))));
       case SIGMOID -> sigmoid(x);
@@ -50,13 +51,17 @@ final class ActivationLowering {
     return Ex.div(Ex.one(x), Ex.add(Ex.one(x), Ex.exp(Ex.neg(x))));
   }
 
-  /** Whether the micro-kernels apply {@code a} themselves (none, relu, clip, leaky_relu). */
+  /**
+   * Whether the micro-kernels apply {@code a} themselves (none, relu, clip, leaky_relu,
+   * leaky_relu_max).
+   */
   static boolean inKernel(Activation a) {
     return (
       a == Activation.NONE ||
       a == Activation.RELU ||
       a == Activation.CLIP ||
-      a == Activation.LEAKY_RELU
+      a == Activation.LEAKY_RELU ||
+      a == Activation.LEAKY_RELU_MAX
     );
   }
 
@@ -71,6 +76,7 @@ final class ActivationLowering {
       case RELU -> 1;
       case CLIP -> 2;
       case LEAKY_RELU -> 3;
+      case LEAKY_RELU_MAX -> 4;
       default -> throw new IllegalArgumentException(
         "activation " + a + " is not a kernel epilogue"
       );
@@ -78,8 +84,8 @@ final class ActivationLowering {
     return List.of(
       Ex.ci(Scalar.I32, code),
       Ex.ci(Scalar.I32, 0),
-      Ex.c(Scalar.F32, a == Activation.LEAKY_RELU ? alpha : 0),
-      Ex.c(Scalar.F32, a == Activation.CLIP ? alpha : 0),
+      Ex.c(Scalar.F32, a == Activation.LEAKY_RELU || a == Activation.LEAKY_RELU_MAX ? alpha : 0),
+      Ex.c(Scalar.F32, a == Activation.CLIP ? alpha : a == Activation.LEAKY_RELU_MAX ? beta : 0),
       Ex.c(Scalar.F32, a == Activation.CLIP ? beta : 0)
     );
   }

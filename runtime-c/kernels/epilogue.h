@@ -16,6 +16,10 @@ static inline float kiln_activate(const kiln_epilogue_t *e, float y) {
     const float l = y < 0.0f ? e->alpha * y : y;
     return l < e->min ? e->min : l;
   }
+  case KILN_ACT_HARD_SWISH: {
+    const float t = y / 6.0f + 0.5f;
+    return y * (t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t));
+  }
   default:
     return y;
   }
@@ -59,6 +63,9 @@ static inline void kiln_epilogue_row(const kiln_epilogue_t *e, const float *acc,
     break;
   case KILN_ACT_LEAKY_RELU_MAX:
     KILN_EPILOGUE_LOOPS(KILN_ACT_LEAKY_RELU_MAX);
+    break;
+  case KILN_ACT_HARD_SWISH:
+    KILN_EPILOGUE_LOOPS(KILN_ACT_HARD_SWISH);
     break;
   default:
     KILN_EPILOGUE_LOOPS(KILN_ACT_NONE);

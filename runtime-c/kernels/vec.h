@@ -71,6 +71,11 @@ static inline kiln_vf kiln_vactivate(const kiln_epilogue_t *e, kiln_vf y) {
     const kiln_vf floor = KILN_SPLAT(e->min);
     return kiln_vsel(l < floor, floor, l);
   }
+  case KILN_ACT_HARD_SWISH: {
+    const kiln_vf one = KILN_SPLAT(1.0f);
+    const kiln_vf t = y / KILN_SPLAT(6.0f) + KILN_SPLAT(0.5f);
+    return y * kiln_vsel(t < zero, zero, kiln_vsel(t > one, one, t));
+  }
   default:
     return y;
   }

@@ -11,7 +11,7 @@
 #define SENTINEL 12345.0f
 
 /* Every activation with every residual placement (none, before, after) and bias on and off. */
-#define EPILOGUE_VARIANTS 30
+#define EPILOGUE_VARIANTS 36
 
 typedef struct variant {
   kiln_epilogue_t e;
@@ -21,19 +21,20 @@ typedef struct variant {
 
 static variant_t variant(int i) {
   variant_t v;
-  v.e.activation = i % 5;
+  v.e.activation = i % 6;
   v.e.alpha = 0.125f;
   v.e.min = -0.25f;
   v.e.max = 0.5f;
-  v.residual = (i / 5) % 3;
+  v.residual = (i / 6) % 3;
   v.e.residual_after_activation = v.residual == 2;
-  v.bias = (i / 15) % 2 == 1;
+  v.bias = (i / 18) % 2 == 1;
   return v;
 }
 
 static const char *act_name(int32_t a) {
-  static const char *names[] = {"none", "relu", "clip", "leaky_relu", "leaky_relu_max"};
-  return a >= 0 && a < 5 ? names[a] : "?";
+  static const char *names[] = {"none",           "relu",      "clip", "leaky_relu",
+                                "leaky_relu_max", "hard_swish"};
+  return a >= 0 && a < 6 ? names[a] : "?";
 }
 
 static double ref_epilogue(const variant_t *v, double acc, double bias, double residual) {
@@ -55,6 +56,11 @@ static double ref_epilogue(const variant_t *v, double acc, double bias, double r
     y = y < 0 ? v->e.alpha * y : y;
     y = y < v->e.min ? v->e.min : y;
     break;
+  case KILN_ACT_HARD_SWISH: {
+    const double t = y / 6 + 0.5;
+    y *= t < 0 ? 0 : (t > 1 ? 1 : t);
+    break;
+  }
   default:
     break;
   }

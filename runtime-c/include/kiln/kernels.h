@@ -34,8 +34,8 @@
  *   y = activation(y)
  *   y = y + residual[i]   (residual_after_activation != 0, when residual is not NULL)
  * where residual has the output's shape and layout. Activations are those needing no libm:
- * none, relu, clip(min, max) (relu6 is clip(0, 6)), leaky_relu(alpha) and leaky_relu_max(alpha,
- * min). NaN propagates through all of them. Activations that need exp, tanh or erf (sigmoid, tanh, swish, gelu, ...) are not
+ * none, relu, clip(min, max) (relu6 is clip(0, 6)), leaky_relu(alpha), leaky_relu_max(alpha,
+ * min) and hard_swish. NaN propagates through all of them. Activations that need exp, tanh or erf (sigmoid, tanh, swish, gelu, ...) are not
  * fused here: generated code applies them in the loop nest that follows, where the target's libm
  * or Kiln's own polynomial approximations are available.
  */
@@ -62,6 +62,7 @@ extern "C" {
 #define KILN_ACT_LEAKY_RELU 3 /* y < 0 ? alpha * y : y */
 #define KILN_ACT_LEAKY_RELU_MAX 4 /* leaky_relu(y), then max with min: relu, leaky relu or the
                                      identity (alpha 0, alpha, 1) followed by max(y, c) */
+#define KILN_ACT_HARD_SWISH 5     /* y * clamp(y / 6 + 0.5, 0, 1) */
 
 /* What happens to each output element after accumulation (see the header comment). */
 typedef struct kiln_epilogue {

@@ -63,6 +63,7 @@ class PackedKernelsNativeTest {
       Arguments.of("conv 5x5 on one channel", conv(1, 7, 17, 19, 5, 1, 2, 1, 1, true)),
       Arguments.of("conv with 4 output positions", conv(16, 40, 4, 4, 3, 1, 0, 1, 1, true)),
       Arguments.of("1-D conv with 5 output positions", conv1d(1, 64, 1280, 512, 160)),
+      Arguments.of("conv with hard swish in the kernel", convHardSwish(8, 24, 9, 11)),
       Arguments.of("matmul vector x matrix", matmul(new long[] { 1, 37 }, 45)),
       Arguments.of("matmul 64 x 256 x 96", matmul(new long[] { 64, 256 }, 96)),
       Arguments.of("batched matmul", matmul(new long[] { 2, 19, 23 }, 41)),
@@ -172,6 +173,28 @@ class PackedKernelsNativeTest {
       g.addNode(OnnxModels.node("Relu", "relu", List.of("c"), List.of("y")));
     }
     return OnnxModels.model(g);
+  }
+
+  private static ModelProto convHardSwish(long c, long oc, long h, long w) {
+    long[] wd = { oc, c, 3, 3 };
+    NodeProto conv = OnnxModels.withInts(
+      OnnxModels.node("Conv", "conv", List.of("x", "w", "b"), List.of("c")),
+      "pads",
+      1,
+      1,
+      1,
+      1
+    );
+    return OnnxModels.model(
+      GraphProto.newBuilder()
+        .addInput(OnnxModels.input("x", 1, c, h, w))
+        .addInitializer(OnnxModels.floats("w", wd, weights(product(wd), 7)))
+        .addInitializer(OnnxModels.floats("b", new long[] { oc }, weights(oc, 8)))
+        .addNode(conv)
+        .addNode(OnnxModels.node("HardSwish", "hs", List.of("c"), List.of("y")))
+        .addOutput(OnnxModels.output("y")),
+      14
+    );
   }
 
   private static ModelProto conv1d(long c, long oc, long w, long k, long stride) {

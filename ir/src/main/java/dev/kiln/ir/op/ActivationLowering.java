@@ -53,7 +53,7 @@ final class ActivationLowering {
 
   /**
    * Whether the micro-kernels apply {@code a} themselves (none, relu, clip, leaky_relu,
-   * leaky_relu_max).
+   * leaky_relu_max, hard_swish).
    */
   static boolean inKernel(Activation a) {
     return (
@@ -61,7 +61,8 @@ final class ActivationLowering {
       a == Activation.RELU ||
       a == Activation.CLIP ||
       a == Activation.LEAKY_RELU ||
-      a == Activation.LEAKY_RELU_MAX
+      a == Activation.LEAKY_RELU_MAX ||
+      a == Activation.HARD_SWISH
     );
   }
 
@@ -77,6 +78,7 @@ final class ActivationLowering {
       case CLIP -> 2;
       case LEAKY_RELU -> 3;
       case LEAKY_RELU_MAX -> 4;
+      case HARD_SWISH -> 5;
       default -> throw new IllegalArgumentException(
         "activation " + a + " is not a kernel epilogue"
       );

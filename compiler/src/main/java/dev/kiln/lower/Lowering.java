@@ -230,7 +230,7 @@ public final class Lowering {
       outputs,
       constants,
       workspace,
-      threadScratch > 0 ? align(workspaceBytes) : workspaceBytes,
+      workspaceBytes,
       align(threadScratch),
       emitter.finish()
     );

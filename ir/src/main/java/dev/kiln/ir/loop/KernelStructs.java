@@ -92,18 +92,9 @@ public final class KernelStructs {
   public static final KernelStruct CONV2D_WINOGRAD_F32 = new KernelStruct(
     "kiln_conv2d_winograd_f32_params_t",
     concat(
-      KernelStruct.ints(
-        "batch",
-        "in_channels",
-        "in_h",
-        "in_w",
-        "out_channels",
-        "out_h",
-        "out_w",
-        "pad_top",
-        "pad_left",
-        "mc",
-        "kc"
+      concat(
+        KernelStruct.ints(java.util.Arrays.copyOf(CONVOLUTION, 7)),
+        KernelStruct.ints("pad_top", "pad_left", "mc", "kc")
       ),
       KernelStruct.epilogue("epilogue")
     )

@@ -43,7 +43,8 @@ public final class LoopFunc {
 
   /**
    * A function whose workspace is an arena of {@code arenaBytes} followed by per-thread kernel
-   * scratch slots of {@code threadScratchBytes} (both multiples of 64).
+   * scratch slots of {@code threadScratchBytes} (a multiple of 64); with slots, the arena is rounded
+   * up to 64 bytes so that they start aligned.
    */
   public LoopFunc(
     String name,
@@ -55,13 +56,11 @@ public final class LoopFunc {
     long threadScratchBytes,
     List<Stmt> body
   ) {
-    if ((arenaBytes % 64 != 0 && threadScratchBytes > 0) || threadScratchBytes % 64 != 0) {
-      fail(
-        "arena " + arenaBytes + " and thread scratch " + threadScratchBytes + " must be 64-aligned"
-      );
+    if (threadScratchBytes < 0 || threadScratchBytes % 64 != 0) {
+      fail("thread scratch " + threadScratchBytes + " is not a multiple of 64");
     }
     this.threadScratchBytes = threadScratchBytes;
-    long workspaceBytes = arenaBytes;
+    long workspaceBytes = threadScratchBytes > 0 ? Math.ceilDiv(arenaBytes, 64) * 64 : arenaBytes;
     this.name = name;
     this.inputs = List.copyOf(inputs);
     this.outputs = List.copyOf(outputs);

@@ -7,6 +7,7 @@ import dev.kiln.ir.loop.BinaryOp;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Ex;
 import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.KernelStruct;
 import dev.kiln.ir.loop.KernelStructs;
 import dev.kiln.ir.loop.LowerContext;
 import dev.kiln.ir.loop.Scalar;
@@ -446,24 +447,17 @@ final class QLowering {
     ) {
       return false;
     }
-    Stmt.Struct params = KernelStructs.CONV2D_S8.builder()
+    KernelStruct.Builder fields = KernelStructs.CONV2D_S8.builder().i32s(
+      "batch",
+      x[0],
+      x[1],
+      x[2],
+      x[3],
+      w[0]
+    );
+    Stmt.Struct params = WindowLowering.windowFields(fields, y, w, g)
       .i32s(
-        "batch",
-        x[0],
-        x[1],
-        x[2],
-        x[3],
-        w[0],
-        y[2],
-        y[3],
-        w[2],
-        w[3],
-        g.strides()[0],
-        g.strides()[1],
-        g.padBegin()[0],
-        g.padBegin()[1],
-        g.dilations()[0],
-        g.dilations()[1],
+        "groups",
         op.group(),
         op.xZeroPoint() - shift(ctx.operandType(0).elementType()),
         op.wZeroPoint() - shift(ctx.operandType(1).elementType()),

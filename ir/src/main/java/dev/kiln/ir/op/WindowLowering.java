@@ -272,6 +272,30 @@ final class WindowLowering {
     return true;
   }
 
+  /**
+   * Sets the window members the 2-D kernel structs share ({@code out_h, out_w, kernel_h,
+   * kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w}) from the result's
+   * dims {@code y}, the last two of {@code kernel} and {@code g}.
+   */
+  static KernelStruct.Builder windowFields(
+    KernelStruct.Builder b,
+    long[] y,
+    long[] kernel,
+    Geometry g
+  ) {
+    return b
+      .i32("out_h", y[2])
+      .i32("out_w", y[3])
+      .i32("kernel_h", kernel[kernel.length - 2])
+      .i32("kernel_w", kernel[kernel.length - 1])
+      .i32("stride_h", g.strides()[0])
+      .i32("stride_w", g.strides()[1])
+      .i32("pad_top", g.padBegin()[0])
+      .i32("pad_left", g.padBegin()[1])
+      .i32("dilation_h", g.dilations()[0])
+      .i32("dilation_w", g.dilations()[1]);
+  }
+
   static Stmt.Arg pointer(Buffer b) {
     return new Stmt.Pointer(b, Ex.i64(0));
   }
@@ -506,19 +530,11 @@ final class WindowLowering {
           x[3],
           w[0] / x[1]
         )
-        : KernelStructs.CONV2D_F32.builder().i32s("batch", x[0], x[1], x[2], x[3], w[0])).i32s(
-      "out_h",
-      y[2],
-      y[3],
-      w[2],
-      w[3],
-      g.strides()[0],
-      g.strides()[1],
-      g.padBegin()[0],
-      g.padBegin()[1],
-      g.dilations()[0],
-      g.dilations()[1]
-    ).epilogue("epilogue", epilogue);
+        : KernelStructs.CONV2D_F32.builder().i32s("batch", x[0], x[1], x[2], x[3], w[0])).epilogue(
+      "epilogue",
+      epilogue
+    );
+    windowFields(fields, y, w, g);
     Buffer weights = ctx.operandBuffer(1);
     if (!depthwise) {
       fields.i32("groups", op.group());
@@ -632,24 +648,12 @@ final class WindowLowering {
       x.length == 4 &&
       kernelEligible(ctx, x, y, kern, g.strides(), g.dilations(), g.padBegin(), g.padEnd())
     ) {
-      Stmt.Struct params = KernelStructs.POOL2D_F32.builder()
+      KernelStruct.Builder fields = KernelStructs.POOL2D_F32.builder()
         .i32s("batch", x[0], x[1], x[2], x[3])
-        .i32s(
-          "out_h",
-          y[2],
-          y[3],
-          kern[0],
-          kern[1],
-          g.strides()[0],
-          g.strides()[1],
-          g.padBegin()[0],
-          g.padBegin()[1],
-          g.padEnd()[0],
-          g.padEnd()[1],
-          g.dilations()[0],
-          g.dilations()[1],
-          kind == Pooling.Kind.AVERAGE_INCLUDE_PAD ? 1 : 0
-        )
+        .i32("pad_bottom", g.padEnd()[0])
+        .i32("pad_right", g.padEnd()[1])
+        .i32("count_include_pad", kind == Pooling.Kind.AVERAGE_INCLUDE_PAD ? 1 : 0);
+      Stmt.Struct params = windowFields(fields, y, kern, g)
         .epilogue("epilogue", ActivationLowering.kernelEpilogue(Activation.NONE, 0, 0))
         .build();
       ctx.call(

@@ -74,7 +74,7 @@ final class LoopFuncGenerator {
       outputs,
       constants,
       workspace,
-      threadScratch > 0 ? ((workspaceBytes + 63) / 64) * 64 : workspaceBytes,
+      workspaceBytes,
       threadScratch,
       body
     );

@@ -117,7 +117,7 @@ final class LoopCases {
           outputs,
           constants,
           workspace,
-          threadScratch > 0 ? ((workspaceBytes + 63) / 64) * 64 : workspaceBytes,
+          workspaceBytes,
           threadScratch,
           body
         ),

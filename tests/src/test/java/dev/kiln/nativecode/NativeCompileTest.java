@@ -286,6 +286,15 @@ class NativeCompileTest {
   }
 
   @Test
+  void aThreadCountOutOfRangeIsBadUsage() {
+    for (String t : List.of("0", "1025")) {
+      Cli.Result b = Cli.run("bench", DIGITS.toString(), "--threads", t);
+      assertEquals(2, b.status(), b.err());
+      assertEquals("../examples/digits.onnx: --threads must be in [1, 1024]", b.err().strip());
+    }
+  }
+
+  @Test
   void benchReportsOrderedTimesAndSizes() {
     assumeCc();
     Cli.Result r = ok(

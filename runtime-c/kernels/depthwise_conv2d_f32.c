@@ -29,19 +29,7 @@ typedef struct kiln_dw_plane {
   float *KILN_RESTRICT y;
 } kiln_dw_plane_t;
 
-/* Lanes o, o + 2, o + 4, ... of the two vectors a then b: their even (o = 0) or odd (o = 1) floats. */
-#define KILN_DW_LANES4(o) (o), (o) + 2, (o) + 4, (o) + 6
-#define KILN_DW_LANES8(o) KILN_DW_LANES4(o), (o) + 8, (o) + 10, (o) + 12, (o) + 14
-#define KILN_DW_LANES16(o) KILN_DW_LANES8(o), KILN_DW_LANES8((o) + 16)
-
 #if KILN_VLEN > 1
-#if KILN_VLEN == 4
-#define KILN_DW_LANES(o) KILN_DW_LANES4(o)
-#elif KILN_VLEN == 8
-#define KILN_DW_LANES(o) KILN_DW_LANES8(o)
-#else
-#define KILN_DW_LANES(o) KILN_DW_LANES16(o)
-#endif
 
 /*
  * Defines NAME(rows, wv, c, kh0, kh1, K, S): the sums of the VL output columns whose window starts
@@ -75,7 +63,7 @@ typedef struct kiln_dw_plane {
     return acc;                                                                                   \
   }
 
-KILN_DW_DEFINE_TAPS(kiln_dw_taps, kiln_vf, kiln_vf_u, KILN_VLEN, KILN_DW_LANES)
+KILN_DW_DEFINE_TAPS(kiln_dw_taps, kiln_vf, kiln_vf_u, KILN_VLEN, KILN_LANES_BY2)
 
 /* y[0 .. KILN_VLEN) = epilogue(acc + bias) with the residual at residual (NULL: none). */
 KILN_DW_INLINE void kiln_dw_store(const kiln_epilogue_t *e, kiln_vf acc, kiln_vf bias,
@@ -97,7 +85,7 @@ KILN_DW_INLINE void kiln_dw_store(const kiln_epilogue_t *e, kiln_vf acc, kiln_vf
 typedef float kiln_dw_v4 __attribute__((vector_size(16)));
 typedef float kiln_dw_v4_u __attribute__((vector_size(16), aligned(4)));
 
-KILN_DW_DEFINE_TAPS(kiln_dw_taps4, kiln_dw_v4, kiln_dw_v4_u, 4, KILN_DW_LANES4)
+KILN_DW_DEFINE_TAPS(kiln_dw_taps4, kiln_dw_v4, kiln_dw_v4_u, 4, KILN_LANES4_BY2)
 #endif
 
 /*

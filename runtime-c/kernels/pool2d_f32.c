@@ -131,20 +131,152 @@ static void max_across_columns(const float *KILN_RESTRICT rowmax, ptrdiff_t c0, 
   }
 }
 
+/* Taps of the largest window pooled by pool_rows (5 x 5); wider ones pool by rows first. */
+#define KILN_POOL_ROW_TAPS 25
+
+#if KILN_VLEN > 1
+/*
+ * The maximum (a NaN wins) or the sum over the window's columns and the first nrows (<= K) input
+ * rows rows[r] of the KILN_VLEN output columns from t, whose every tap is inside its row and, with
+ * stride 2, one column more (each tap loads the floats from its first column and keeps the even
+ * lanes). Inlined with constant K and S, the K x K taps are loaded independently and combined as a
+ * balanced tree, so no chain of K * K dependent maxima or sums limits the speed.
+ */
+static inline __attribute__((always_inline)) kiln_vf
+pool_vector(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t, const int K, const int S,
+            ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max, kiln_vf init) {
+  kiln_vf v[KILN_POOL_ROW_TAPS];
+  KILN_UNROLL
+  for (int r = 0; r < K; r++) {
+    KILN_UNROLL
+    for (int kw = 0; kw < K; kw++) {
+      kiln_vf tap = init;
+      if (r < nrows) {
+        const float *src = rows[r] + t * S + kw * dilation_w - pad_left;
+        if (S == 1) {
+          tap = *(const kiln_vf_u *)src;
+        } else {
+          const kiln_vf a = *(const kiln_vf_u *)src;
+          const kiln_vf b = *(const kiln_vf_u *)(src + KILN_VLEN);
+          tap = __builtin_shufflevector(a, b, KILN_LANES_BY2(0));
+        }
+      }
+      v[r * K + kw] = tap;
+    }
+  }
+  KILN_UNROLL
+  for (int w = 1; w < K * K; w *= 2) {
+    KILN_UNROLL
+    for (int i = 0; i + w < K * K; i += 2 * w) {
+      v[i] = is_max ? kiln_vmax_nan(v[i], v[i + w]) : v[i] + v[i + w];
+    }
+  }
+  return v[0];
+}
+
+/* Interior output columns [vlo, vhi) (at least KILN_VLEN of them) of pool_rows, K x K, stride S. */
+static inline __attribute__((always_inline)) void
+pool_vectors(const float *const *rows, ptrdiff_t nrows, ptrdiff_t ow0, ptrdiff_t vlo, ptrdiff_t vhi,
+             const int K, const int S, ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max,
+             float init, float *KILN_RESTRICT acc) {
+  for (ptrdiff_t t = vlo; t < vhi; t += KILN_VLEN) {
+    const ptrdiff_t j = kiln_min_pd(t, vhi - KILN_VLEN);
+    *(kiln_vf_u *)(acc + (j - ow0)) =
+        pool_vector(rows, nrows, j, K, S, dilation_w, pad_left, is_max, KILN_SPLAT(init));
+  }
+}
+#endif
+
+/* acc[t - ow0] for the output columns t in [t0, t1) as pool_rows says, one tap at a time. */
+static void pool_columns(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t0, ptrdiff_t t1,
+                         ptrdiff_t ow0, ptrdiff_t in_w, ptrdiff_t kernel_w, ptrdiff_t stride_w,
+                         ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max, float init,
+                         float *KILN_RESTRICT acc) {
+  for (ptrdiff_t t = t0; t < t1; t++) {
+    float a = init;
+    for (ptrdiff_t r = 0; r < nrows; r++) {
+      for (ptrdiff_t kw = 0; kw < kernel_w; kw++) {
+        const ptrdiff_t iw = t * stride_w + kw * dilation_w - pad_left;
+        if (iw >= 0 && iw < in_w) {
+          a = is_max ? max_nan(a, rows[r][iw]) : a + rows[r][iw];
+        }
+      }
+    }
+    acc[t - ow0] = a;
+  }
+}
+
+/*
+ * acc[t - ow0] for the output columns t in [ow0, ow1) of an output row: the maximum (a NaN wins,
+ * init = -inf for an empty window) or the sum (init = 0) of the window's taps inside the nrows
+ * input rows rows[r]. Columns [vlo, vhi), whose taps are all inside the row (see pool_vector), go
+ * KILN_VLEN at a time, the last vector overlapping the one before; the others tap by tap.
+ */
+static void pool_rows(const float *const *rows, ptrdiff_t nrows, ptrdiff_t ow0, ptrdiff_t ow1,
+                      ptrdiff_t vlo, ptrdiff_t vhi, ptrdiff_t in_w, ptrdiff_t kernel_w,
+                      ptrdiff_t stride_w, ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max,
+                      float init, float *KILN_RESTRICT acc) {
+  vlo = kiln_max_pd(vlo, ow0);
+  vhi = kiln_min_pd(vhi, ow1);
+#if KILN_VLEN > 1
+  if (vhi - vlo >= KILN_VLEN) {
+#define KILN_POOL_VECTORS(K, S)                                                                    \
+  pool_vectors(rows, nrows, ow0, vlo, vhi, K, S, dilation_w, pad_left, is_max, init, acc)
+    if (kernel_w == 2) {
+      stride_w == 1 ? KILN_POOL_VECTORS(2, 1) : KILN_POOL_VECTORS(2, 2);
+    } else if (kernel_w == 3) {
+      stride_w == 1 ? KILN_POOL_VECTORS(3, 1) : KILN_POOL_VECTORS(3, 2);
+    } else if (kernel_w == 4) {
+      stride_w == 1 ? KILN_POOL_VECTORS(4, 1) : KILN_POOL_VECTORS(4, 2);
+    } else {
+      stride_w == 1 ? KILN_POOL_VECTORS(5, 1) : KILN_POOL_VECTORS(5, 2);
+    }
+#undef KILN_POOL_VECTORS
+  } else {
+    vlo = vhi = ow1;
+  }
+#else
+  vlo = vhi = ow1;
+#endif
+  pool_columns(rows, nrows, ow0, vlo, ow0, in_w, kernel_w, stride_w, dilation_w, pad_left, is_max,
+               init, acc);
+  pool_columns(rows, nrows, vhi, ow1, ow0, in_w, kernel_w, stride_w, dilation_w, pad_left, is_max,
+               init, acc);
+}
+
+/*
+ * Output columns [ow0, ow1) of row oh of plane pl from their window maxima or sums acc: averages
+ * divide by the positions counted (rows of them in the window's rows, those of [lo_w, hi_w) in its
+ * columns), then the epilogue.
+ */
+static void pool_finish(const pool_task_t *task, float *KILN_RESTRICT acc, float b, ptrdiff_t pl,
+                        ptrdiff_t oh, ptrdiff_t ow0, ptrdiff_t ow1, ptrdiff_t rows, ptrdiff_t lo_w,
+                        ptrdiff_t hi_w) {
+  const kiln_pool2d_f32_params_t *p = task->p;
+  if (!task->is_max) {
+    for (ptrdiff_t ow = ow0; ow < ow1; ow++) {
+      const ptrdiff_t cols =
+          count_inside(ow * p->stride_w - p->pad_left, p->dilation_w, p->kernel_w, lo_w, hi_w);
+      acc[ow - ow0] /= (float)(rows * cols);
+    }
+  }
+  const ptrdiff_t row = pl * (ptrdiff_t)p->out_h * p->out_w + oh * p->out_w + ow0;
+  kiln_epilogue_row(&p->epilogue, acc, b, task->residual != NULL ? task->residual + row : NULL,
+                    task->y + row, ow1 - ow0);
+}
+
 /* Windowed pooling of the planes [pl0, pl1). */
 static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) {
   const kiln_pool2d_f32_params_t *p = task->p;
   const bool is_max = task->is_max;
   const float *KILN_RESTRICT x = task->x;
   const float *KILN_RESTRICT bias = task->bias;
-  const float *KILN_RESTRICT residual = task->residual;
-  float *KILN_RESTRICT y = task->y;
   const ptrdiff_t in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
   const ptrdiff_t kernel_h = p->kernel_h, kernel_w = p->kernel_w;
   const ptrdiff_t stride_h = p->stride_h, stride_w = p->stride_w;
   const ptrdiff_t dilation_h = p->dilation_h, dilation_w = p->dilation_w;
   const ptrdiff_t pad_top = p->pad_top, pad_left = p->pad_left;
-  const ptrdiff_t in_plane = in_h * in_w, out_plane = out_h * out_w;
+  const ptrdiff_t in_plane = in_h * in_w;
   const kiln_f32_bits_t neg_inf = {0xFF800000u};
   /* Average pooling counts positions in [lo, hi) of each axis: the input, or input plus padding. */
   const bool include_pad = !is_max && p->count_include_pad;
@@ -158,15 +290,48 @@ static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) 
   for (ptrdiff_t kw = 0; hoisted && kw < kernel_w; kw++) {
     kiln_valid_range(kw * dilation_w - pad_left, stride_w, in_w, out_w, &tap_lo[kw], &tap_hi[kw]);
   }
+  /*
+   * Small windows with stride 1 or 2 pool output rows directly (pool_rows); the output columns
+   * [vlo, vhi) have every tap inside the input row and, with stride 2, one column more.
+   */
+  bool direct = KILN_VLEN > 1 && (stride_w == 1 || stride_w == 2) && kernel_h == kernel_w &&
+                kernel_w >= 2 && kernel_w <= 5;
+  ptrdiff_t vlo = 0, vhi = out_w;
+  for (ptrdiff_t kw = 0; direct && kw < kernel_w; kw++) {
+    vlo = kiln_max_pd(vlo, tap_lo[kw]);
+    vhi = kiln_min_pd(vhi, tap_hi[kw]);
+  }
+  if (direct && stride_w == 2) {
+    ptrdiff_t lo, hi;
+    kiln_valid_range((kernel_w - 1) * dilation_w - pad_left + 1, stride_w, in_w, out_w, &lo, &hi);
+    vlo = kiln_max_pd(vlo, lo);
+    vhi = kiln_min_pd(vhi, hi);
+  }
+  /* Rows narrower than a vector keep the row-maximum path. */
+  direct = direct && vhi - vlo >= KILN_VLEN;
+  const float *row_at[KILN_POOL_MAX_TAPS];
   for (ptrdiff_t pl = pl0; pl < pl1; pl++) {
     const float *xp = x + pl * in_plane;
     const float b = bias != NULL ? bias[pl % p->channels] : 0.0f;
     for (ptrdiff_t oh = 0; oh < out_h; oh++) {
       const ptrdiff_t h0 = oh * stride_h - pad_top;
       const ptrdiff_t rows = is_max ? 0 : count_inside(h0, dilation_h, kernel_h, lo_h, hi_h);
+      ptrdiff_t nrows = 0;
+      for (ptrdiff_t kh = 0; direct && kh < kernel_h; kh++) {
+        const ptrdiff_t ih = h0 + kh * dilation_h;
+        if (ih >= 0 && ih < in_h) {
+          row_at[nrows++] = xp + ih * in_w;
+        }
+      }
       for (ptrdiff_t ow0 = 0; ow0 < out_w; ow0 += KILN_POOL_TILE) {
         const ptrdiff_t ow1 = kiln_min_pd(out_w, ow0 + KILN_POOL_TILE);
         float acc[KILN_POOL_TILE];
+        if (direct) {
+          pool_rows(row_at, nrows, ow0, ow1, vlo, vhi, in_w, kernel_w, stride_w, dilation_w,
+                    pad_left, is_max, is_max ? neg_inf.f : 0.0f, acc);
+          pool_finish(task, acc, b, pl, oh, ow0, ow1, rows, lo_w, hi_w);
+          continue;
+        }
         for (ptrdiff_t t = 0; t < ow1 - ow0; t++) {
           acc[t] = is_max ? neg_inf.f : 0.0f;
         }
@@ -228,16 +393,7 @@ static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) 
           max_across_columns(rowmax, c0, ow0, ow1, kernel_w, stride_w, dilation_w, pad_left,
                              tap_lo, tap_hi, acc);
         }
-        if (!is_max) {
-          for (ptrdiff_t ow = ow0; ow < ow1; ow++) {
-            const ptrdiff_t cols =
-                count_inside(ow * stride_w - pad_left, dilation_w, kernel_w, lo_w, hi_w);
-            acc[ow - ow0] /= (float)(rows * cols);
-          }
-        }
-        const ptrdiff_t row = pl * out_plane + oh * out_w + ow0;
-        kiln_epilogue_row(&p->epilogue, acc, b, residual != NULL ? residual + row : NULL, y + row,
-                          ow1 - ow0);
+        pool_finish(task, acc, b, pl, oh, ow0, ow1, rows, lo_w, hi_w);
       }
     }
   }

@@ -52,9 +52,6 @@
 
 #define KILN_GEMM_NV (KILN_GEMM_NR / KILN_GEMM_VLEN)
 
-/* Fully unrolls the register block's loops, so its accumulators stay in registers. */
-#define KILN_UNROLL _Pragma("GCC unroll 32")
-
 #if KILN_GEMM_NR % KILN_GEMM_VLEN != 0
 #error "KILN_GEMM_NR must be a multiple of KILN_GEMM_VLEN"
 #endif
@@ -218,16 +215,8 @@ static void kiln_pack_b_conv(const kiln_bsrc_t *b, ptrdiff_t j0, ptrdiff_t valid
       for (ptrdiff_t i = 0; i < a; i++) {
         out[i] = 0.0f;
       }
-      const float *src = plane + ih * g->in_w + (ow + a) * g->stride_w + tap;
-      if (g->stride_w == 1) {
-        for (ptrdiff_t i = a; i < z; i++) {
-          out[i] = src[i - a];
-        }
-      } else {
-        for (ptrdiff_t i = a; i < z; i++) {
-          out[i] = src[(i - a) * g->stride_w];
-        }
-      }
+      kiln_copy_strided(out + a, plane + ih * g->in_w + (ow + a) * g->stride_w + tap, z - a,
+                        g->stride_w);
       for (ptrdiff_t i = z; i < run; i++) {
         out[i] = 0.0f;
       }
@@ -261,13 +250,65 @@ typedef struct kiln_tile_finish {
 } kiln_tile_finish_t;
 
 /*
- * acc = A panel . B panel over kc for the first R rows of the panel, then C tile = acc (first) or
- * C tile + acc, finished by fin when it is not NULL; rows beyond `rows` (<= R) and columns beyond
- * `cols` are not stored. Inlined with a constant R, so short panels (a matrix-vector product) do
- * not pay for MR rows.
+ * Rows [0, rows) (rows <= R) of the C tile at c = acc (first) or c + acc, finished by fin when it
+ * is not NULL, the first NV vectors of each: c and fin's column bias and residual hold them.
  */
 static inline __attribute__((always_inline)) void
-kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
+kiln_sgemm_store(const int R, const int NV, kiln_vf (*acc)[KILN_GEMM_NV], float *KILN_RESTRICT c,
+                 ptrdiff_t ldc, int first, ptrdiff_t rows, const kiln_tile_finish_t *fin) {
+  KILN_UNROLL
+  for (int r = 0; r < R; r++) {
+    if (r >= rows) {
+      break;
+    }
+    kiln_vf_u *cr = (kiln_vf_u *)(c + r * ldc);
+    KILN_UNROLL
+    for (int v = 0; v < NV; v++) {
+      kiln_vf y = first ? acc[r][v] : cr[v] + acc[r][v];
+      if (fin != NULL) {
+        if (fin->row_bias != NULL) {
+          y += KILN_SPLAT(fin->beta * fin->row_bias[r * fin->row_stride]);
+        }
+        if (fin->col_bias != NULL) {
+          y += KILN_SPLAT(fin->beta) * *(const kiln_vf_u *)(fin->col_bias + v * KILN_GEMM_VLEN);
+        }
+        const kiln_vf_u *res =
+            fin->residual != NULL
+                ? (const kiln_vf_u *)(fin->residual + r * fin->ldr + v * KILN_GEMM_VLEN)
+                : NULL;
+        if (res != NULL && !fin->epilogue->residual_after_activation) {
+          y += *res;
+        }
+        y = kiln_vactivate(fin->epilogue, y);
+        if (res != NULL && fin->epilogue->residual_after_activation) {
+          y += *res;
+        }
+      }
+      cr[v] = y;
+    }
+  }
+}
+
+/* dst[0, n) = src[0, n) and dst[n, NR) = 0. */
+static inline void kiln_sgemm_copy_cols(float *KILN_RESTRICT dst, const float *KILN_RESTRICT src,
+                                        ptrdiff_t n) {
+  kiln_copy_strided(dst, src, n, 1);
+  for (ptrdiff_t j = n; j < KILN_GEMM_NR; j++) {
+    dst[j] = 0.0f;
+  }
+}
+
+/*
+ * acc = A panel . B panel over kc for the first R rows of the panel, then C tile = acc (first) or
+ * C tile + acc, finished by fin when it is not NULL; rows beyond `rows` (<= R) and columns beyond
+ * `cols` are not stored. Inlined with a constant R and NV (the vectors of each B row used, the
+ * others left out: cols <= NV * VLEN), so short panels (a matrix-vector product, the last columns
+ * of a product) do not pay for a whole register block. A tile narrower than its NV vectors is
+ * finished in vectors too, on a copy of its columns (and of the bias and residual columns) padded
+ * to NR.
+ */
+static inline __attribute__((always_inline)) void
+kiln_sgemm_micro_rows(const int R, const int NV, ptrdiff_t kc, const float *KILN_RESTRICT a,
                       const float *KILN_RESTRICT b, ptrdiff_t ldb, float *KILN_RESTRICT c,
                       ptrdiff_t ldc, int first, ptrdiff_t rows, ptrdiff_t cols,
                       const kiln_tile_finish_t *fin) {
@@ -275,107 +316,100 @@ kiln_sgemm_micro_rows(const int R, ptrdiff_t kc, const float *KILN_RESTRICT a,
   KILN_UNROLL
   for (int r = 0; r < R; r++) {
     KILN_UNROLL
-    for (int v = 0; v < KILN_GEMM_NV; v++) {
+    for (int v = 0; v < NV; v++) {
       acc[r][v] = KILN_SPLAT(0.0f);
     }
   }
   for (ptrdiff_t q = 0; q < kc; q++) {
     kiln_vf bv[KILN_GEMM_NV];
     KILN_UNROLL
-    for (int v = 0; v < KILN_GEMM_NV; v++) {
+    for (int v = 0; v < NV; v++) {
       bv[v] = *(const kiln_vf_u *)(b + v * KILN_GEMM_VLEN);
     }
     KILN_UNROLL
-  for (int r = 0; r < R; r++) {
+    for (int r = 0; r < R; r++) {
       const kiln_vf av = KILN_SPLAT(a[r]);
       KILN_UNROLL
-    for (int v = 0; v < KILN_GEMM_NV; v++) {
+      for (int v = 0; v < NV; v++) {
         acc[r][v] += av * bv[v];
       }
     }
     a += KILN_GEMM_MR;
     b += ldb;
   }
-  if (rows == R && cols == KILN_GEMM_NR) {
-    KILN_UNROLL
-  for (int r = 0; r < R; r++) {
-      kiln_vf_u *cr = (kiln_vf_u *)(c + r * ldc);
-      KILN_UNROLL
-    for (int v = 0; v < KILN_GEMM_NV; v++) {
-        kiln_vf y = first ? acc[r][v] : cr[v] + acc[r][v];
-        if (fin != NULL) {
-          if (fin->row_bias != NULL) {
-            y += KILN_SPLAT(fin->beta * fin->row_bias[r * fin->row_stride]);
-          }
-          if (fin->col_bias != NULL) {
-            y += KILN_SPLAT(fin->beta) * *(const kiln_vf_u *)(fin->col_bias + v * KILN_GEMM_VLEN);
-          }
-          const kiln_vf_u *res =
-              fin->residual != NULL
-                  ? (const kiln_vf_u *)(fin->residual + r * fin->ldr + v * KILN_GEMM_VLEN)
-                  : NULL;
-          if (res != NULL && !fin->epilogue->residual_after_activation) {
-            y += *res;
-          }
-          y = kiln_vactivate(fin->epilogue, y);
-          if (res != NULL && fin->epilogue->residual_after_activation) {
-            y += *res;
-          }
-        }
-        cr[v] = y;
-      }
-    }
+  if (cols == NV * KILN_GEMM_VLEN) {
+    kiln_sgemm_store(R, NV, acc, c, ldc, first, rows, fin);
     return;
   }
-  for (ptrdiff_t r = 0; r < rows; r++) {
-    float tile[KILN_GEMM_NR];
-    KILN_UNROLL
-    for (int v = 0; v < KILN_GEMM_NV; v++) {
-      *(kiln_vf_u *)(tile + v * KILN_GEMM_VLEN) = acc[r][v];
+  float ct[KILN_GEMM_MR * KILN_GEMM_NR];
+  float rt[KILN_GEMM_MR * KILN_GEMM_NR];
+  float bt[KILN_GEMM_NR];
+  kiln_tile_finish_t padded;
+  const kiln_tile_finish_t *pf = NULL;
+  if (fin != NULL) {
+    padded = *fin;
+    if (fin->col_bias != NULL) {
+      kiln_sgemm_copy_cols(bt, fin->col_bias, cols);
+      padded.col_bias = bt;
     }
-    float *cr = c + r * ldc;
-    for (ptrdiff_t j = 0; j < cols; j++) {
-      float y = first ? tile[j] : cr[j] + tile[j];
-      if (fin != NULL) {
-        if (fin->row_bias != NULL) {
-          y += fin->beta * fin->row_bias[r * fin->row_stride];
-        }
-        if (fin->col_bias != NULL) {
-          y += fin->beta * fin->col_bias[j];
-        }
-        const float *res = fin->residual != NULL ? fin->residual + r * fin->ldr + j : NULL;
-        if (res != NULL && !fin->epilogue->residual_after_activation) {
-          y += *res;
-        }
-        y = kiln_activate(fin->epilogue, y);
-        if (res != NULL && fin->epilogue->residual_after_activation) {
-          y += *res;
-        }
+    if (fin->residual != NULL) {
+      for (ptrdiff_t r = 0; r < rows; r++) {
+        kiln_sgemm_copy_cols(rt + r * KILN_GEMM_NR, fin->residual + r * fin->ldr, cols);
       }
-      cr[j] = y;
+      padded.residual = rt;
+      padded.ldr = KILN_GEMM_NR;
     }
+    pf = &padded;
+  }
+  if (!first) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+      kiln_sgemm_copy_cols(ct + r * KILN_GEMM_NR, c + r * ldc, cols);
+    }
+  }
+  kiln_sgemm_store(R, NV, acc, ct, KILN_GEMM_NR, first, rows, pf);
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    kiln_copy_strided(c + r * ldc, ct + r * KILN_GEMM_NR, cols, 1);
   }
 }
 
-/* The micro-kernel for a panel with `rows` real rows: the full block, or one, two or four rows. */
+/* kiln_sgemm_micro for NV vectors per B row: the full block of rows, or one, two or four rows. */
+static inline __attribute__((always_inline)) void
+kiln_sgemm_micro_width(const int NV, ptrdiff_t kc, const float *KILN_RESTRICT a,
+                       const float *KILN_RESTRICT b, ptrdiff_t ldb, float *KILN_RESTRICT c,
+                       ptrdiff_t ldc, int first, ptrdiff_t rows, ptrdiff_t cols,
+                       const kiln_tile_finish_t *fin) {
+#if KILN_GEMM_MR > 4
+  if (rows <= 4) {
+    if (rows == 1) {
+      kiln_sgemm_micro_rows(1, NV, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
+    } else if (rows == 2) {
+      kiln_sgemm_micro_rows(2, NV, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
+    } else {
+      kiln_sgemm_micro_rows(4, NV, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
+    }
+    return;
+  }
+#endif
+  kiln_sgemm_micro_rows(KILN_GEMM_MR, NV, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
+}
+
+/*
+ * The micro-kernel for a panel with `rows` real rows and `cols` real columns: a panel whose
+ * columns fit in half the register block (the last panel of a product, most often) multiplies
+ * only the first half of each B row.
+ */
 static inline void kiln_sgemm_micro(ptrdiff_t kc, const float *KILN_RESTRICT a,
                                     const float *KILN_RESTRICT b, ptrdiff_t ldb,
                                     float *KILN_RESTRICT c, ptrdiff_t ldc, int first,
                                     ptrdiff_t rows, ptrdiff_t cols,
                                     const kiln_tile_finish_t *fin) {
-#if KILN_GEMM_MR > 4
-  if (rows <= 4) {
-    if (rows == 1) {
-      kiln_sgemm_micro_rows(1, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
-    } else if (rows == 2) {
-      kiln_sgemm_micro_rows(2, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
-    } else {
-      kiln_sgemm_micro_rows(4, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
-    }
+#if KILN_GEMM_NV % 2 == 0
+  if (2 * cols <= KILN_GEMM_NR) {
+    kiln_sgemm_micro_width(KILN_GEMM_NV / 2, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
     return;
   }
 #endif
-  kiln_sgemm_micro_rows(KILN_GEMM_MR, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
+  kiln_sgemm_micro_width(KILN_GEMM_NV, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
 }
 
 /* Whether the micro-kernels can finish g's tiles as they store them (see kiln_tile_finish_t). */

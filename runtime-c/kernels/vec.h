@@ -20,6 +20,9 @@
 #endif
 #endif
 
+/* Fully unrolls the loop that follows (register blocks, window taps), so its values stay in registers. */
+#define KILN_UNROLL _Pragma("GCC unroll 32")
+
 #if KILN_VLEN > 1
 typedef float kiln_vf __attribute__((vector_size(KILN_VLEN * 4)));
 typedef float kiln_vf_u __attribute__((vector_size(KILN_VLEN * 4), aligned(4)));
@@ -78,6 +81,67 @@ static inline kiln_vf kiln_vactivate(const kiln_epilogue_t *e, kiln_vf y) {
   }
   default:
     return y;
+  }
+}
+
+/* Lanes o, o + 2, o + 4, ... of two vectors a then b: their even (o = 0) or odd (o = 1) floats. */
+#define KILN_LANES4_BY2(o) (o), (o) + 2, (o) + 4, (o) + 6
+#define KILN_LANES8_BY2(o) KILN_LANES4_BY2(o), (o) + 8, (o) + 10, (o) + 12, (o) + 14
+#define KILN_LANES16_BY2(o) KILN_LANES8_BY2(o), KILN_LANES8_BY2((o) + 16)
+#if KILN_VLEN == 4
+#define KILN_LANES_BY2(o) KILN_LANES4_BY2(o)
+#elif KILN_VLEN == 8
+#define KILN_LANES_BY2(o) KILN_LANES8_BY2(o)
+#elif KILN_VLEN == 16
+#define KILN_LANES_BY2(o) KILN_LANES16_BY2(o)
+#endif
+
+/*
+ * Keeps the loop that follows scalar and not unrolled: vectorized or unrolled into straight-line
+ * stores (which the SLP vectorizer merges), a strided read becomes a gather, which costs more than
+ * scalar loads on several CPUs.
+ */
+#if defined(__clang__)
+#define KILN_SCALAR_LOOP _Pragma("clang loop vectorize(disable) unroll(disable)")
+#else
+#define KILN_SCALAR_LOOP
+#endif
+
+/*
+ * dst[i] = src[i * stride] for i in [0, n), reading no float outside src[0 .. (n - 1) * stride].
+ * Stride 1 copies whole vectors and stride 2 takes the even lanes of vector pairs; the last vector
+ * of either overlaps the one before instead of leaving a scalar tail.
+ */
+static inline void kiln_copy_strided(float *KILN_RESTRICT dst, const float *KILN_RESTRICT src,
+                                     ptrdiff_t n, ptrdiff_t stride) {
+#if KILN_VLEN > 1
+  if (stride == 1 && n >= KILN_VLEN) {
+    for (ptrdiff_t i = 0; i < n; i += KILN_VLEN) {
+      const ptrdiff_t j = kiln_min_pd(i, n - KILN_VLEN);
+      *(kiln_vf_u *)(dst + j) = *(const kiln_vf_u *)(src + j);
+    }
+    return;
+  }
+  if (stride == 2 && n > KILN_VLEN) {
+    /* Even lanes from src + 2j, or odd lanes from src + 2j - 1 for the last vector. */
+    for (ptrdiff_t i = 0; i < n; i += KILN_VLEN) {
+      if (i + KILN_VLEN < n) {
+        const kiln_vf a = *(const kiln_vf_u *)(src + 2 * i);
+        const kiln_vf b = *(const kiln_vf_u *)(src + 2 * i + KILN_VLEN);
+        *(kiln_vf_u *)(dst + i) = __builtin_shufflevector(a, b, KILN_LANES_BY2(0));
+      } else {
+        const ptrdiff_t j = n - KILN_VLEN;
+        const kiln_vf a = *(const kiln_vf_u *)(src + 2 * j - 1);
+        const kiln_vf b = *(const kiln_vf_u *)(src + 2 * j - 1 + KILN_VLEN);
+        *(kiln_vf_u *)(dst + j) = __builtin_shufflevector(a, b, KILN_LANES_BY2(1));
+      }
+    }
+    return;
+  }
+#endif
+  KILN_SCALAR_LOOP
+  for (ptrdiff_t i = 0; i < n; i++) {
+    dst[i] = src[i * stride];
   }
 }
 

@@ -23,17 +23,27 @@ import java.util.List;
  * <p>F(4x4, 3x3) computes each 4 x 4 output tile from a 6 x 6 input tile with 36 multiplications
  * per channel pair instead of 144, at the cost of an input and an output transform and about ten
  * times the rounding error of a direct sum (still within 1e-3 relative of ONNX Runtime on the
- * models). It pays when the GEMMs are big enough: both channel counts at least {@link
- * #MIN_CHANNELS} and at least one full panel of tiles ({@code gemmNr} tiles) per call; below that
- * (ResNet-50's 14 x 14 and 7 x 7 stages on AVX-512) the im2col GEMM measured faster.
+ * models). Its GEMMs run over tiles where the im2col GEMM runs over output positions, both cut
+ * into panels of {@code gemmNr} columns, so it does about {@code 4 * tilePanels / positionPanels}
+ * of the im2col multiply-adds. It is taken where that saves at least half ({@link #MIN_GAIN}) and
+ * the channel counts are at least {@link #MIN_IN_CHANNELS} and {@link #MIN_OUT_CHANNELS}: measured
+ * on AVX-512 with weights streamed from memory, 16 -> 64 channels at 55 x 55 (gain 3.4) ran 1.6x
+ * faster, ResNet-50's 14 x 14 stage (gain 1.75) about as fast (with four times the weight bytes)
+ * and 9 x 9 or 7 x 7 outputs (gain 0.75, 0.5) slower.
  */
 final class WinogradKernel {
 
   /** Positions of the 6 x 6 transform. */
   static final int POSITIONS = 36;
 
-  /** Smallest input and output channel counts that take the Winograd kernel. */
-  static final long MIN_CHANNELS = 32;
+  /** Smallest input channel count that takes the Winograd kernel. */
+  static final long MIN_IN_CHANNELS = 4;
+
+  /** Smallest output channel count that takes the Winograd kernel. */
+  static final long MIN_OUT_CHANNELS = 8;
+
+  /** Smallest ratio of im2col panels to transform-weighted tile panels that takes it. */
+  static final double MIN_GAIN = 2.0;
 
   /** G of F(4x4, 3x3) (6 x 3), points 0, 1, -1, 2, -2 and infinity. */
   private static final double[][] G = {
@@ -74,8 +84,14 @@ final class WinogradKernel {
     ) {
       return false;
     }
-    long tiles = y[0] * ceilDiv(y[2], 4) * ceilDiv(y[3], 4);
-    return x[1] >= MIN_CHANNELS && w[0] >= MIN_CHANNELS && tiles >= t.gemmNr();
+    long nr = t.gemmNr();
+    long tilePanels = ceilDiv(y[0] * ceilDiv(y[2], 4) * ceilDiv(y[3], 4), nr);
+    long positionPanels = y[0] * ceilDiv(y[2] * y[3], nr);
+    return (
+      x[1] >= MIN_IN_CHANNELS &&
+      w[0] >= MIN_OUT_CHANNELS &&
+      positionPanels >= MIN_GAIN * 4 * tilePanels
+    );
   }
 
   private static long ceilDiv(long a, long b) {

@@ -140,12 +140,14 @@ static void max_across_columns(const float *KILN_RESTRICT rowmax, ptrdiff_t c0, 
  * rows rows[r] of the KILN_VLEN output columns from t, whose every tap is inside its row and, with
  * stride 2, one column more (each tap loads the floats from its first column and keeps the even
  * lanes). Inlined with constant K and S, the K x K taps are loaded independently and combined as a
- * balanced tree, so no chain of K * K dependent maxima or sums limits the speed.
+ * balanced tree, so no chain of K * K dependent maxima or sums limits the speed; the maximum's
+ * tree takes plain maxima (one instruction) and a lane with a NaN tap is set to NaN at the end.
  */
 static inline __attribute__((always_inline)) kiln_vf
 pool_vector(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t, const int K, const int S,
             ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max, kiln_vf init) {
   kiln_vf v[KILN_POOL_ROW_TAPS];
+  kiln_vi nan = {0};
   KILN_UNROLL
   for (int r = 0; r < K; r++) {
     KILN_UNROLL
@@ -162,14 +164,21 @@ pool_vector(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t, const int K,
         }
       }
       v[r * K + kw] = tap;
+      if (is_max) {
+        nan |= tap != tap;
+      }
     }
   }
   KILN_UNROLL
   for (int w = 1; w < K * K; w *= 2) {
     KILN_UNROLL
     for (int i = 0; i + w < K * K; i += 2 * w) {
-      v[i] = is_max ? kiln_vmax_nan(v[i], v[i + w]) : v[i] + v[i + w];
+      v[i] = is_max ? kiln_vsel(v[i] > v[i + w], v[i], v[i + w]) : v[i] + v[i + w];
     }
+  }
+  if (is_max) {
+    const kiln_f32_bits_t qnan = {0x7FC00000u};
+    return kiln_vsel(nan, KILN_SPLAT(qnan.f), v[0]);
   }
   return v[0];
 }

@@ -301,17 +301,18 @@ static inline void kiln_sgemm_copy_cols(float *KILN_RESTRICT dst, const float *K
 /*
  * acc = A panel . B panel over kc for the first R rows of the panel, then C tile = acc (first) or
  * C tile + acc, finished by fin when it is not NULL; rows beyond `rows` (<= R) and columns beyond
- * `cols` are not stored. Inlined with a constant R and NV (the vectors of each B row used, the
+ * `cols` are not stored. Row q of the B panel is at b + q * ldb, or at b + boff[q] with OFFS (an
+ * image read in place through an offset per reduction index). Inlined with a constant R and NV (the vectors of each B row used, the
  * others left out: cols <= NV * VLEN), so short panels (a matrix-vector product, the last columns
  * of a product) do not pay for a whole register block. A tile narrower than its NV vectors is
  * finished in vectors too, on a copy of its columns (and of the bias and residual columns) padded
  * to NR.
  */
 static inline __attribute__((always_inline)) void
-kiln_sgemm_micro_rows(const int R, const int NV, ptrdiff_t kc, const float *KILN_RESTRICT a,
-                      const float *KILN_RESTRICT b, ptrdiff_t ldb, float *KILN_RESTRICT c,
-                      ptrdiff_t ldc, int first, ptrdiff_t rows, ptrdiff_t cols,
-                      const kiln_tile_finish_t *fin) {
+kiln_sgemm_micro_rows(const int R, const int NV, const int OFFS, ptrdiff_t kc,
+                      const float *KILN_RESTRICT a, const float *KILN_RESTRICT b, ptrdiff_t ldb,
+                      const int32_t *KILN_RESTRICT boff, float *KILN_RESTRICT c, ptrdiff_t ldc,
+                      int first, ptrdiff_t rows, ptrdiff_t cols, const kiln_tile_finish_t *fin) {
   kiln_vf acc[KILN_GEMM_MR][KILN_GEMM_NV];
   KILN_UNROLL
   for (int r = 0; r < R; r++) {
@@ -322,9 +323,10 @@ kiln_sgemm_micro_rows(const int R, const int NV, ptrdiff_t kc, const float *KILN
   }
   for (ptrdiff_t q = 0; q < kc; q++) {
     kiln_vf bv[KILN_GEMM_NV];
+    const float *bq = OFFS ? b + boff[q] : b;
     KILN_UNROLL
     for (int v = 0; v < NV; v++) {
-      bv[v] = *(const kiln_vf_u *)(b + v * KILN_GEMM_VLEN);
+      bv[v] = *(const kiln_vf_u *)(bq + v * KILN_GEMM_VLEN);
     }
     KILN_UNROLL
     for (int r = 0; r < R; r++) {
@@ -335,7 +337,9 @@ kiln_sgemm_micro_rows(const int R, const int NV, ptrdiff_t kc, const float *KILN
       }
     }
     a += KILN_GEMM_MR;
-    b += ldb;
+    if (!OFFS) {
+      b += ldb;
+    }
   }
   if (cols == NV * KILN_GEMM_VLEN) {
     kiln_sgemm_store(R, NV, acc, c, ldc, first, rows, fin);
@@ -374,42 +378,53 @@ kiln_sgemm_micro_rows(const int R, const int NV, ptrdiff_t kc, const float *KILN
 
 /* kiln_sgemm_micro for NV vectors per B row: the full block of rows, or one, two or four rows. */
 static inline __attribute__((always_inline)) void
-kiln_sgemm_micro_width(const int NV, ptrdiff_t kc, const float *KILN_RESTRICT a,
-                       const float *KILN_RESTRICT b, ptrdiff_t ldb, float *KILN_RESTRICT c,
-                       ptrdiff_t ldc, int first, ptrdiff_t rows, ptrdiff_t cols,
-                       const kiln_tile_finish_t *fin) {
+kiln_sgemm_micro_width(const int NV, const int OFFS, ptrdiff_t kc, const float *KILN_RESTRICT a,
+                       const float *KILN_RESTRICT b, ptrdiff_t ldb,
+                       const int32_t *KILN_RESTRICT boff, float *KILN_RESTRICT c, ptrdiff_t ldc,
+                       int first, ptrdiff_t rows, ptrdiff_t cols, const kiln_tile_finish_t *fin) {
 #if KILN_GEMM_MR > 4
   if (rows <= 4) {
     if (rows == 1) {
-      kiln_sgemm_micro_rows(1, NV, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
+      kiln_sgemm_micro_rows(1, NV, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, cols, fin);
     } else if (rows == 2) {
-      kiln_sgemm_micro_rows(2, NV, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
+      kiln_sgemm_micro_rows(2, NV, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, cols, fin);
     } else {
-      kiln_sgemm_micro_rows(4, NV, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
+      kiln_sgemm_micro_rows(4, NV, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, cols, fin);
     }
     return;
   }
 #endif
-  kiln_sgemm_micro_rows(KILN_GEMM_MR, NV, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
+  kiln_sgemm_micro_rows(KILN_GEMM_MR, NV, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, cols,
+                        fin);
+}
+
+/* kiln_sgemm_micro with B rows at b + q * ldb (OFFS 0) or b + boff[q] (OFFS 1). */
+static inline __attribute__((always_inline)) void
+kiln_sgemm_micro_offs(const int OFFS, ptrdiff_t kc, const float *KILN_RESTRICT a,
+                      const float *KILN_RESTRICT b, ptrdiff_t ldb,
+                      const int32_t *KILN_RESTRICT boff, float *KILN_RESTRICT c, ptrdiff_t ldc,
+                      int first, ptrdiff_t rows, ptrdiff_t cols, const kiln_tile_finish_t *fin) {
+#if KILN_GEMM_NV % 2 == 0
+  if (2 * cols <= KILN_GEMM_NR) {
+    kiln_sgemm_micro_width(KILN_GEMM_NV / 2, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, cols,
+                           fin);
+    return;
+  }
+#endif
+  kiln_sgemm_micro_width(KILN_GEMM_NV, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, cols, fin);
 }
 
 /*
- * The micro-kernel for a panel with `rows` real rows and `cols` real columns: a panel whose
- * columns fit in half the register block (the last panel of a product, most often) multiplies
- * only the first half of each B row.
+ * The micro-kernel for a panel with `rows` real rows and `cols` real columns, B row q at b + q *
+ * ldb: a panel whose columns fit in half the register block (the last panel of a product, most
+ * often) multiplies only the first half of each B row.
  */
 static inline void kiln_sgemm_micro(ptrdiff_t kc, const float *KILN_RESTRICT a,
                                     const float *KILN_RESTRICT b, ptrdiff_t ldb,
                                     float *KILN_RESTRICT c, ptrdiff_t ldc, int first,
                                     ptrdiff_t rows, ptrdiff_t cols,
                                     const kiln_tile_finish_t *fin) {
-#if KILN_GEMM_NV % 2 == 0
-  if (2 * cols <= KILN_GEMM_NR) {
-    kiln_sgemm_micro_width(KILN_GEMM_NV / 2, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
-    return;
-  }
-#endif
-  kiln_sgemm_micro_width(KILN_GEMM_NV, kc, a, b, ldb, c, ldc, first, rows, cols, fin);
+  kiln_sgemm_micro_offs(0, kc, a, b, ldb, NULL, c, ldc, first, rows, cols, fin);
 }
 
 /* Whether the micro-kernels can finish g's tiles as they store them (see kiln_tile_finish_t). */

@@ -59,6 +59,66 @@ record GemmKernel(TargetInfo target, long m, long n, long k, int mc, int nc, int
     return floats * 4;
   }
 
+  /**
+   * Bytes of per-thread scratch {@code kiln_conv2d_f32} needs for its in-place path ({@code
+   * conv_linear_layout} in {@code conv2d_f32.c}), 0 where it takes the im2col GEMM: with weights
+   * packed, stride 1 or 2 in both axes, no dilation, vector kernels, not a plain 1x1, and at most a
+   * quarter of the padded raster's columns dropped. The image of one group is copied zero-padded
+   * and split by stride phase ({@code min(s, kernel)} phases per axis, planes of {@code ceil(((out
+   * - 1) * s + kernel) / s)} rows and columns) with {@code nr + kernel_w} floats after it, rounded
+   * to 64 bytes, then one int32 offset per reduction index. The kernel checks its scratch slot and
+   * takes the im2col path when the slot is smaller.
+   */
+  static long convInPlaceScratchBytes(
+    TargetInfo target,
+    long groupIn,
+    long[] kernel,
+    long[] out,
+    long[] in,
+    long[] strides,
+    long[] dilations,
+    long[] padBegin
+  ) {
+    long s = strides[0];
+    long kh = kernel[kernel.length - 2];
+    long kw = kernel[kernel.length - 1];
+    long outH = out[out.length - 2];
+    long outW = out[out.length - 1];
+    if (
+      strides[1] != s ||
+      (s != 1 && s != 2) ||
+      dilations[0] != 1 ||
+      dilations[1] != 1 ||
+      target.vectorLanes() == 1 ||
+      outH <= 0 ||
+      outW <= 0
+    ) {
+      return 0;
+    }
+    if (
+      kh == 1 &&
+      kw == 1 &&
+      s == 1 &&
+      padBegin[0] == 0 &&
+      padBegin[1] == 0 &&
+      in[in.length - 2] == outH &&
+      in[in.length - 1] == outW
+    ) {
+      return 0;
+    }
+    long hq = ((outH - 1) * s + kh + s - 1) / s;
+    long wq = ((outW - 1) * s + kw + s - 1) / s;
+    if ((wq - outW) * 4 > wq) {
+      return 0;
+    }
+    long planes = groupIn * Math.min(s, kh) * Math.min(s, kw);
+    long image = planes * hq * wq + target.gemmNr() + kw;
+    if (image > Integer.MAX_VALUE) {
+      return 0;
+    }
+    return roundUp(image * 4, 64) + groupIn * kh * kw * 4;
+  }
+
   /** Sets the {@code packed, mc, nc, kc} fields of a params struct. */
   KernelStruct.Builder blocks(KernelStruct.Builder b, int packed) {
     return b.i32("packed", packed).i32("mc", mc).i32("nc", nc).i32("kc", kc);

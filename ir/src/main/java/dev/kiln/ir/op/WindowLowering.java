@@ -550,7 +550,19 @@ final class WindowLowering {
           GemmKernel.pack(constW, groups, go * kk, go, kk, mr, (r, q) -> r * kk + q)
         );
       }
-      ctx.reserveThreadScratch(gk.scratchBytes(packed));
+      long inPlace = packed == 0
+        ? 0
+        : GemmKernel.convInPlaceScratchBytes(
+          ctx.target(),
+          x[1] / groups,
+          w,
+          y,
+          x,
+          g.strides(),
+          g.dilations(),
+          g.padBegin()
+        );
+      ctx.reserveThreadScratch(Math.max(gk.scratchBytes(packed), inPlace));
       gk.blocks(fields, packed);
     }
     List<Stmt.Arg> args = kernelArgs(ctx, fields.build(), weights, residual);

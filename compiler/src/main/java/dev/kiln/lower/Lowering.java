@@ -454,7 +454,7 @@ public final class Lowering {
       case Stored s -> {
         Tensor t = s.buffer().data();
         if (t != null && t.hasData() && t.isSplat()) {
-          yield widen(splat(s.buffer().elem(), t));
+          yield splat(s.buffer().elem(), t);
         }
         yield widen(new Expr.Load(s.buffer(), Ex.linear(dims(v.type()), idx)));
       }
@@ -491,16 +491,16 @@ public final class Lowering {
   }
 
   private static Expr splat(Scalar s, Tensor t) {
-    return s.isFloat() ? Ex.c(s, t.getDouble(0)) : Ex.ci(s, t.getLong(0));
+    Scalar c = s.compute();
+    return c.isFloat() ? Ex.c(c, t.getDouble(0)) : Ex.ci(c, t.getLong(0));
   }
 
   static Expr widen(Expr e) {
-    Scalar c = e.type().compute();
-    return c == e.type() ? e : new Expr.Cast(c, e);
+    return Ex.cast(e.type().compute(), e);
   }
 
   static Expr narrow(Scalar storage, Expr e) {
-    return Ex.cast(storage, e);
+    return Ex.narrow(storage, e);
   }
 
   String fresh(String hint) {

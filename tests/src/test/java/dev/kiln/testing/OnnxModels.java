@@ -105,6 +105,20 @@ public final class OnnxModels {
     return tensor(name, TensorProto.DataType.INT64_VALUE, dims, b.array());
   }
 
+  /** An int4 initializer, packed two to a byte (low nibble first) as ONNX stores it. */
+  public static TensorProto int4s(String name, long[] dims, int... values) {
+    byte[] raw = new byte[(values.length + 1) / 2];
+    for (int i = 0; i < values.length; i++) {
+      raw[i / 2] |= (byte) ((values[i] & 0xf) << (4 * (i % 2)));
+    }
+    return tensor(name, TensorProto.DataType.INT4_VALUE, dims, raw);
+  }
+
+  /** An initializer of ONNX data type {@code type} whose elements take one byte each (codes). */
+  public static TensorProto bytes(String name, int type, long[] dims, byte... values) {
+    return tensor(name, type, dims, values);
+  }
+
   private static TensorProto tensor(String name, int type, long[] dims, byte[] raw) {
     TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type);
     for (long d : dims) {

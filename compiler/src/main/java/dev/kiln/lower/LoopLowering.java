@@ -10,6 +10,7 @@ import dev.kiln.ir.loop.Ex;
 import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.Schedule;
 import dev.kiln.ir.loop.Stmt;
+import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Scan;
 import dev.kiln.ir.op.Shapes;
 import java.util.ArrayList;
@@ -31,7 +32,9 @@ import java.util.List;
  * and writes each scan-output slice into its place in the result. {@code nn.loop} is a while loop
  * on an {@code i64} counter and a {@code bool} flag: it runs while {@code i < max_trip_count} and
  * the condition (the operand before the first iteration, the body's first result after each) holds;
- * the body's iteration argument receives {@code i}, its condition argument {@code true}. A loop
+ * the body's iteration argument receives {@code i}, its condition argument {@code true}. With a
+ * constant trip count, a true initial condition and a body that returns a constant true or its own
+ * condition argument, it is a plain counted {@code for} loop instead. A loop
  * whose iterations are counted at run time has no static shape for its scan outputs; {@link
  * Lowering} refuses those before lowering.
  */
@@ -111,25 +114,47 @@ final class LoopLowering {
       l.copy(n.operand(2 + k), args.get(2 + k));
     }
     Expr max = l.emitter.let("trip", l.read(n.operand(0), zeros(n.operand(0))));
-    Expr.Var i = l.emitter.letVar("iter", Ex.i64(0));
-    Expr.Var go = l.emitter.letVar(
-      "go",
-      Ex.and(Ex.lt(i, max), truth(l.read(n.operand(1), zeros(n.operand(1)))))
-    );
+    Expr first = truth(l.read(n.operand(1), zeros(n.operand(1))));
     Node ret = body.nodes().getLast();
-    l.emitter.whileLoop(go, () -> {
-      l.emitter.emit(new Stmt.Store(args.get(0), Ex.i64(0), i));
-      l.emitter.emit(new Stmt.Store(args.get(1), Ex.i64(0), Ex.bool(true)));
-      l.nodes(body);
-      Value c = ret.operand(0);
-      Expr next = l.emitter.letVar("cond", truth(l.read(c, zeros(c))));
-      carry(l, body, ret, 1, 2, carried, results);
-      l.emitter.emit(new Stmt.Assign(i, Ex.add(i, Ex.i64(1))));
-      l.emitter.emit(new Stmt.Assign(go, Ex.and(Ex.lt(i, max), next)));
-    });
+    Value c = ret.operand(0);
+    boolean counted =
+      Ex.intValue(max) != null &&
+      Boolean.TRUE.equals(constantTruth(n.operand(1))) &&
+      (c == body.arguments().get(1) || Boolean.TRUE.equals(constantTruth(c)));
+    if (counted) {
+      l.emitter.loop("iter", Ex.i64(0), max, Schedule.DEFAULT, i -> {
+        iteration(l, args, i);
+        l.nodes(body);
+        carry(l, body, ret, 1, 2, carried, results);
+      });
+    } else {
+      Expr.Var i = l.emitter.letVar("iter", Ex.i64(0));
+      Expr.Var go = l.emitter.letVar("go", Ex.and(Ex.lt(i, max), first));
+      l.emitter.whileLoop(go, () -> {
+        iteration(l, args, i);
+        l.nodes(body);
+        Expr next = l.emitter.letVar("cond", truth(l.read(c, zeros(c))));
+        carry(l, body, ret, 1, 2, carried, results);
+        l.emitter.emit(new Stmt.Assign(i, Ex.add(i, Ex.i64(1))));
+        l.emitter.emit(new Stmt.Assign(go, Ex.and(Ex.lt(i, max), next)));
+      });
+    }
     for (int k = 0; k < carried; k++) {
       l.copy(body.arguments().get(2 + k), results.get(k));
     }
+  }
+
+  /** The body's iteration argument is {@code i}, its condition argument {@code true}. */
+  private static void iteration(Lowering l, List<Buffer> args, Expr i) {
+    l.emitter.emit(new Stmt.Store(args.get(0), Ex.i64(0), i));
+    l.emitter.emit(new Stmt.Store(args.get(1), Ex.i64(0), Ex.bool(true)));
+  }
+
+  /** The truth of a constant's single element, null when {@code v} is not a constant. */
+  private static Boolean constantTruth(Value v) {
+    return v instanceof OpResult r && r.definingNode().op() instanceof Constant k
+      ? k.value().getLong(0) != 0
+      : null;
   }
 
   /**

@@ -110,6 +110,35 @@ class LoopLoweringTest {
     agree(HALVE, i64(0), f32(new long[] { 2 }, 40, -3), f32(new long[] {}, 1));
   }
 
+  static final String COUNTED = """
+    func @c(%x: tensor<3xf32>) -> (tensor<3xf32>, tensor<i64>) {
+      %trip = nn.constant {value = dense<4> : tensor<i64>} : tensor<i64>
+      %go = nn.constant {value = dense<true> : tensor<bool>} : tensor<bool>
+      %zero = nn.constant {value = dense<0> : tensor<i64>} : tensor<i64>
+      %y, %s = nn.loop(%trip, %go, %x, %zero) : tensor<3xf32>, tensor<i64> ({
+      ^bb0(%i: tensor<i64>, %c: tensor<bool>, %v: tensor<3xf32>, %acc: tensor<i64>):
+        %f = nn.cast(%i) {to = f32} : tensor<f32>
+        %next = nn.add(%v, %f) : tensor<3xf32>
+        %acc1 = nn.add(%acc, %i) : tensor<i64>
+        return %c, %next, %acc1 : tensor<bool>, tensor<3xf32>, tensor<i64>
+      })
+      return %y, %s : tensor<3xf32>, tensor<i64>
+    }
+    """;
+
+  @Test
+  void loop_with_a_constant_trip_count_and_condition_is_a_counted_for() {
+    agree(COUNTED, f32(new long[] { 3 }, 1, -2, 0.5));
+    String ir = dev.kiln.ir.loop.LoopPrinter.print(
+      Lowering.lower(parse(COUNTED), "t", List.of(), List.of(), null)
+    );
+    assertTrue(ir.contains("for %iter") && !ir.contains("while"), ir);
+    String open = dev.kiln.ir.loop.LoopPrinter.print(
+      Lowering.lower(parse(HALVE), "t", List.of(), List.of(), null)
+    );
+    assertTrue(open.contains("while %go"), open);
+  }
+
   @Test
   void scan_nested_in_a_loop_in_a_scan() {
     agree(

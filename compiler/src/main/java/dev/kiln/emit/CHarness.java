@@ -13,7 +13,9 @@ import java.util.List;
  * The C source of a test harness for a compiled model ({@code --emit harness}): {@code main(argc,
  * argv)} takes the input {@code .npy} paths then the output paths, in graph order, checks each
  * input's dtype and shape against the header, runs the model once and writes the outputs (NumPy
- * format 1.0). {@code bf16} tensors travel as {@code <f4} files, as {@code kiln run} writes them.
+ * format 1.0). {@code bf16} tensors travel as {@code <f4} files, as {@code kiln run} writes them;
+ * float8 and float4 tensors as their codes in {@code |u1} files, sub-byte integers one per byte
+ * ({@code |i1} or {@code |u1}).
  * With {@code --bench WARMUP RUNS} before the input paths (and no output paths) it runs the model
  * {@code WARMUP} times, then times {@code RUNS} runs one by one ({@code timespec_get}) and prints
  * {@code runs N min .. median .. mean .. p90 .. max .. us} instead of writing outputs. Exit status
@@ -250,8 +252,8 @@ public final class CHarness {
       case F16 -> "<f2";
       case BF16, F32 -> "<f4";
       case F64 -> "<f8";
-      case I8 -> "|i1";
-      case U8 -> "|u1";
+      case I8, I4, I2 -> "|i1";
+      case U8, U4, U2, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0, F4E2M1 -> "|u1";
       case I16 -> "<i2";
       case U16 -> "<u2";
       case I32 -> "<i4";

@@ -105,23 +105,12 @@ public final class CHeader {
     }
   }
 
-  /** The {@code kiln_elem_type_t} value of {@code kiln/runtime.h} for {@code t}. */
+  /**
+   * The {@code kiln_elem_type_t} value of {@code kiln/runtime.h} for {@code t}: its element type's
+   * ordinal, as that enum lists them.
+   */
   public static int elemType(Scalar t) {
-    return switch (t) {
-      case F16 -> 0;
-      case BF16 -> 1;
-      case F32 -> 2;
-      case F64 -> 3;
-      case I8 -> 4;
-      case U8 -> 5;
-      case I16 -> 6;
-      case U16 -> 7;
-      case I32 -> 8;
-      case U32 -> 9;
-      case I64 -> 10;
-      case U64 -> 11;
-      case BOOL -> 12;
-    };
+    return t.elementType().ordinal();
   }
 
   /** {@code text} as a C string literal: printable ASCII kept, the rest as octal escapes. */

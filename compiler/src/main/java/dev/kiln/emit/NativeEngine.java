@@ -60,7 +60,13 @@ public final class NativeEngine implements ConformanceRunner.Engine {
       for (int i = 0; i < f.outputs().size(); i++) {
         Tensor t = Npy.read(dir.resolve("output_" + i + ".npy"));
         ElementType want = f.outputs().get(i).elem().elementType();
-        outputs.add(t.elementType() == want ? t : convert(t, want));
+        outputs.add(
+          t.elementType() == want
+            ? t
+            : f.outputs().get(i).elem().isLowPrecision()
+              ? Tensor.ofBytes(t.type().withElementType(want), t.bytes())
+              : convert(t, want)
+        );
       }
       return outputs;
     } catch (IOException e) {
@@ -143,7 +149,11 @@ public final class NativeEngine implements ConformanceRunner.Engine {
     List<String> files = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       Path in = dir.resolve("input_" + i + ".npy");
-      Files.write(in, Npy.encode(args.get(i)));
+      Tensor t = args.get(i);
+      if (t.elementType().isLowPrecisionFloat()) {
+        t = Tensor.ofBytes(t.type().withElementType(ElementType.U8), t.bytes());
+      }
+      Files.write(in, Npy.encode(t));
       files.add(in.toString());
     }
     return files;

@@ -26,7 +26,9 @@ import dev.kiln.ir.op.Concat;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Elementwise;
 import dev.kiln.ir.op.If;
+import dev.kiln.ir.op.Loop;
 import dev.kiln.ir.op.Return;
+import dev.kiln.ir.op.Scan;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -50,8 +52,12 @@ import java.util.Set;
  * number of elements is not materialized: its consumer computes it per element inside its own
  * loop nest, so a chain of elementwise ops becomes one loop nest.
  *
- * <p>An op without a lowering, a nested region, a dynamic shape or an element type native code
- * does not handle is refused with a {@link DiagnosticException}; every unsupported op is listed.
+ * <p><b>Regions.</b> {@code nn.if} lowers to a Loop IR {@code if}, {@code nn.scan} and {@code
+ * nn.loop} to loops ({@link LoopLowering}); their bodies are lowered in place, values in the
+ * holder's planned region scratch.
+ *
+ * <p>An op without a lowering, a dynamic shape or an element type native code does not handle is
+ * refused with a {@link DiagnosticException}; every unsupported op is listed.
  */
 public final class Lowering {
 
@@ -126,19 +132,46 @@ public final class Lowering {
     }
   }
 
-  /** Static shapes everywhere; of the ops with regions only {@code nn.if} (branches as blocks). */
+  /** Static shapes everywhere, in the regions of {@code nn.if}, {@code nn.loop}, {@code nn.scan} too. */
   private static void check(Block b, Set<String> unsupported) {
     for (Node n : b.nodes()) {
+      if (n.op() instanceof Loop) {
+        requireCountedResults(n);
+      }
       for (OpResult r : n.results()) {
         requireStatic(r, r.type(), n.location());
       }
-      if (n.op() instanceof If) {
+      if (n.op() instanceof If || n.op() instanceof Loop || n.op() instanceof Scan) {
         for (Region r : n.regions()) {
+          for (BlockArgument a : r.block().arguments()) {
+            requireStatic(a, a.type(), n.location());
+          }
           check(r.block(), unsupported);
         }
       } else if (!n.regions().isEmpty()) {
         unsupported.add(n.op().name() + " (nested regions)");
       }
+    }
+  }
+
+  /**
+   * The scan outputs of {@code nn.loop} stack one slice per iteration run, a number known only at
+   * run time: refused with the loop's name.
+   */
+  private static void requireCountedResults(Node n) {
+    int carried = n.numOperands() - 2;
+    if (n.results().size() > carried) {
+      OpResult r = n.result(carried);
+      throw DiagnosticException.error(
+        n.location(),
+        "nn.loop" +
+        (n.location() instanceof Location.Named named ? " \"" + named.name() + "\"" : "") +
+        ": the number of iterations is known only at run time, so its scan output " +
+        r.nameHint() +
+        " has the dynamic shape " +
+        r.type().shape() +
+        "; native code needs static shapes"
+      );
     }
   }
 
@@ -245,9 +278,20 @@ public final class Lowering {
       storage.put(n.result(), new Fused(n));
       return;
     }
-    if (n.op() instanceof If) {
-      branch(n);
-      return;
+    switch (n.op()) {
+      case If i -> {
+        branch(n);
+        return;
+      }
+      case Scan s -> {
+        LoopLowering.scan(this, n, s);
+        return;
+      }
+      case Loop lp -> {
+        LoopLowering.loop(this, n);
+        return;
+      }
+      default -> {}
     }
     for (OpResult r : n.results()) {
       storage.put(r, new Stored(destination(r)));
@@ -272,9 +316,7 @@ public final class Lowering {
   private void branch(Node n) {
     List<Buffer> results = new ArrayList<>();
     for (OpResult r : n.results()) {
-      Buffer b = destination(r);
-      storage.put(r, new Stored(b));
-      results.add(b);
+      results.add(bind(r));
     }
     Value c = n.operand(0);
     List<Expr> zero = new ArrayList<>();
@@ -290,15 +332,42 @@ public final class Lowering {
   }
 
   private void region(Block b, List<Buffer> results) {
+    nodes(b);
+    Node ret = b.nodes().getLast();
+    for (int i = 0; i < ret.numOperands(); i++) {
+      copy(ret.operand(i), results.get(i));
+    }
+  }
+
+  /** Lowers the nodes of {@code b} in place, all but its return. */
+  void nodes(Block b) {
     for (Node inner : b.nodes()) {
-      if (inner.op() instanceof Return) {
-        for (int i = 0; i < inner.numOperands(); i++) {
-          copy(inner.operand(i), results.get(i));
-        }
-      } else {
+      if (!(inner.op() instanceof Return)) {
         node(inner);
       }
     }
+  }
+
+  /** The buffer of a region's block argument or a node's result, bound as its storage. */
+  Buffer bind(Value v) {
+    Buffer b = switch (v) {
+      case OpResult r -> destination(r);
+      case BlockArgument a -> {
+        long offset = plan
+          .offset(a)
+          .orElseThrow(() -> new IllegalStateException("no memory plan for " + a));
+        Buffer w = Buffer.workspace(
+          "t" + workspace.size(),
+          scalar(a.type()),
+          size(a.type()),
+          offset
+        );
+        workspace.add(w);
+        yield w;
+      }
+    };
+    storage.put(v, new Stored(b));
+    return b;
   }
 
   /** A constant buffer holding {@code t}. */
@@ -362,7 +431,7 @@ public final class Lowering {
   }
 
   /** Copies value {@code v} element by element into {@code out}. */
-  private void copy(Value v, Buffer out) {
+  void copy(Value v, Buffer out) {
     long[] dims = dims(v.type());
     Scalar s = scalar(v.type());
     emitter.forEach(dims, idx -> {
@@ -385,7 +454,7 @@ public final class Lowering {
       case Stored s -> {
         Tensor t = s.buffer().data();
         if (t != null && t.hasData() && t.isSplat()) {
-          yield widen(splat(s.buffer().elem(), t));
+          yield splat(s.buffer().elem(), t);
         }
         yield widen(new Expr.Load(s.buffer(), Ex.linear(dims(v.type()), idx)));
       }
@@ -422,16 +491,16 @@ public final class Lowering {
   }
 
   private static Expr splat(Scalar s, Tensor t) {
-    return s.isFloat() ? Ex.c(s, t.getDouble(0)) : Ex.ci(s, t.getLong(0));
+    Scalar c = s.compute();
+    return c.isFloat() ? Ex.c(c, t.getDouble(0)) : Ex.ci(c, t.getLong(0));
   }
 
   static Expr widen(Expr e) {
-    Scalar c = e.type().compute();
-    return c == e.type() ? e : new Expr.Cast(c, e);
+    return Ex.cast(e.type().compute(), e);
   }
 
   static Expr narrow(Scalar storage, Expr e) {
-    return Ex.cast(storage, e);
+    return Ex.narrow(storage, e);
   }
 
   String fresh(String hint) {

@@ -7,6 +7,7 @@ import dev.kiln.ir.Value;
 import dev.kiln.ir.op.Op;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * What a converter may do while turning one ONNX node into core ops. Every node it emits gets the
@@ -47,6 +48,16 @@ public interface ImportContext {
    * the graph's inputs in order); values of enclosing graphs are visible inside.
    */
   Region importSubgraph(OnnxGraph graph, List<TensorType> argumentTypes);
+
+  /**
+   * Builds a region whose block arguments have {@code argumentTypes}: {@code body} emits its nodes
+   * through the context it is given (values of enclosing graphs are visible) and returns the
+   * region's results. Used by converters that write a loop body themselves.
+   */
+  Region region(
+    List<TensorType> argumentTypes,
+    BiFunction<ImportContext, List<Value>, List<Value>> body
+  );
 
   /**
    * Imports the nodes of an argument-less {@code graph} into the current block, as if they were

@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 
 /**
  * Turns an ONNX {@code ModelProto} into a module with one function, {@code @main}. Converters
@@ -838,6 +839,29 @@ public final class OnnxImporter {
         results.add(value(child, out.getName(), "subgraph output '" + out.getName() + "'"));
       }
       return results;
+    }
+
+    @Override
+    public Region region(
+      List<TensorType> argumentTypes,
+      BiFunction<ImportContext, List<Value>, List<Value>> body
+    ) {
+      if (depth + 1 > MAX_SUBGRAPH_DEPTH) {
+        throw new OnnxError("subgraphs nest deeper than " + MAX_SUBGRAPH_DEPTH);
+      }
+      Region region = new Region();
+      Block block = region.block();
+      List<Value> args = new ArrayList<>();
+      for (TensorType t : argumentTypes) {
+        args.add(block.addArgument(t, null));
+      }
+      Builder inner = new Builder(block);
+      List<Value> results = body.apply(
+        new Context(inner, new Scope(scope), loc, opset, depth + 1),
+        args
+      );
+      inner.create(new Return(), results, loc);
+      return region;
     }
 
     @Override

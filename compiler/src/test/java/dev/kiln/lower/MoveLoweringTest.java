@@ -156,17 +156,31 @@ class MoveLoweringTest {
   }
 
   @Test
-  void bit_cast_between_floats_and_integers_is_refused() {
-    Func f = parse(
+  void bit_cast_between_floats_and_integers_keeps_the_bits() {
+    agree(
       """
-      func @b(%x: tensor<4xf32>) -> (tensor<4xi32>) {
-        %y = nn.bit_cast(%x) {to = i32} : tensor<4xi32>
-        return %y : tensor<4xi32>
+      func @b(%x: tensor<5xf32>) -> (tensor<5xi32>) {
+        %y = nn.bit_cast(%x) {to = i32} : tensor<5xi32>
+        return %y : tensor<5xi32>
       }
-      """
+      """,
+      f32(new long[] { 5 }, 1.5, -0.0, Double.NEGATIVE_INFINITY, 1e-40, -3.25e38)
     );
-    UnsupportedLowering e = assertThrows(UnsupportedLowering.class, () -> lower(f));
-    assertTrue(e.getMessage().contains("is not supported"), e.getMessage());
+    agree(
+      """
+      func @b(%x: tensor<4xi64>) -> (tensor<4xf64>) {
+        %y = nn.bit_cast(%x) {to = f64} : tensor<4xf64>
+        return %y : tensor<4xf64>
+      }
+      """,
+      Tensor.ofLongs(
+        TensorType.of(ElementType.I64, 4),
+        0x3ff8000000000000L,
+        Long.MIN_VALUE,
+        1,
+        0x7ff0000000000000L
+      )
+    );
   }
 
   @Test

@@ -44,14 +44,19 @@ public final class LowPrecision {
 
   private LowPrecision() {}
 
-  private record Format(
+  /**
+   * The layout of a float8 or float4 format: mantissa bits, exponent bias, the code of the largest
+   * finite magnitude, whether zero has no sign ({@code fnuz}), whether there are infinities.
+   */
+  public record Format(
     int mantissaBits,
     int bias,
     int maxCode,
     boolean unsignedZero,
     boolean hasInfinity
   ) {
-    int minNormalExponent() {
+    /** The exponent of the smallest normal value, {@code 1 - bias}. */
+    public int minNormalExponent() {
       return 1 - bias;
     }
   }
@@ -62,7 +67,8 @@ public final class LowPrecision {
   private static final Format E5M2FNUZ = new Format(2, 16, 0x7F, true, false);
   private static final Format E2M1 = new Format(1, 1, 0x7, false, false);
 
-  private static Format format(ElementType e) {
+  /** The format of float8 or float4 type {@code e} ({@code f8e8m0} has none). */
+  public static Format format(ElementType e) {
     return switch (e) {
       case F8E4M3FN -> E4M3FN;
       case F8E4M3FNUZ -> E4M3FNUZ;
@@ -73,7 +79,8 @@ public final class LowPrecision {
     };
   }
 
-  private static int signBit(ElementType e) {
+  /** The sign bit of a float8 or float4 code: {@code 0x80}, or {@code 0x8} for {@code f4e2m1}. */
+  public static int signBit(ElementType e) {
     return e == ElementType.F4E2M1 ? 0x8 : 0x80;
   }
 
@@ -132,12 +139,7 @@ public final class LowPrecision {
       saturate = true;
     }
     if (Double.isNaN(v)) {
-      return switch (e) {
-        case F8E4M3FN -> 0x7f;
-        case F8E5M2 -> 0x7e;
-        case F4E2M1 -> 0x8;
-        default -> 0x80;
-      };
+      return nanCode(e);
     }
     int s = (Double.doubleToRawLongBits(v) < 0) ? sign : 0;
     double a = Math.abs(v);
@@ -169,6 +171,16 @@ public final class LowPrecision {
       code = ((exp + f.bias) << m) | mant;
     }
     return s | code;
+  }
+
+  /** The code a NaN encodes to in float8 or float4 type {@code e} other than {@code f8e8m0}. */
+  public static int nanCode(ElementType e) {
+    return switch (e) {
+      case F8E4M3FN -> 0x7f;
+      case F8E5M2 -> 0x7e;
+      case F4E2M1 -> 0x8;
+      default -> 0x80;
+    };
   }
 
   private static int encodeE8M0(double v, boolean saturate, RoundMode mode) {

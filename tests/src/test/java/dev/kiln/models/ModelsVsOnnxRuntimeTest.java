@@ -155,32 +155,47 @@ class ModelsVsOnnxRuntimeTest {
       ).run(m.module(), System.err);
       List<Tensor> got = engine.run(m, List.of(x));
       long[] sizes = shape.sizes();
-      float[] data = new float[Math.toIntExact(x.size())];
-      for (int i = 0; i < data.length; i++) {
-        data[i] = (float) x.getDouble(i);
-      }
       Map<String, OnnxTensor> feeds = new HashMap<>();
-      feeds.put(input, OnnxTensor.createTensor(env, FloatBuffer.wrap(data), sizes));
+      feeds.put(input, OnnxTensor.createTensor(env, FloatBuffer.wrap(floats(x)), sizes));
       try (OrtSession.Result result = session.run(feeds)) {
-        assertEquals(result.size(), got.size(), "output count");
-        List<String> names = new ArrayList<>(session.getOutputNames());
-        for (int i = 0; i < got.size(); i++) {
-          OnnxTensor want = (OnnxTensor) result.get(names.get(i)).orElseThrow();
-          float[] w = new float[Math.toIntExact(want.getInfo().getNumElements())];
-          want.getFloatBuffer().get(w);
-          double[] wd = new double[w.length];
-          for (int j = 0; j < w.length; j++) {
-            wd[j] = w[j];
-          }
-          Tensor expected = Tensor.ofDoubles(
-            new TensorType(ElementType.F32, Shape.of(want.getInfo().getShape())),
-            wd
-          );
-          assertNull(TOLERANCE.mismatch(got.get(i), expected), name + " output " + names.get(i));
-        }
+        assertMatches(session, result, got, name);
       } finally {
         feeds.values().forEach(OnnxTensor::close);
       }
+    }
+  }
+
+  /** {@code x}'s elements as floats, for an ONNX Runtime feed. */
+  static float[] floats(Tensor x) {
+    float[] data = new float[Math.toIntExact(x.size())];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) x.getDouble(i);
+    }
+    return data;
+  }
+
+  /** {@code got} matches ONNX Runtime's float outputs of {@code session}, in order, within tolerance. */
+  static void assertMatches(
+    OrtSession session,
+    OrtSession.Result result,
+    List<Tensor> got,
+    String what
+  ) throws OrtException {
+    assertEquals(result.size(), got.size(), "output count");
+    List<String> names = new ArrayList<>(session.getOutputNames());
+    for (int i = 0; i < got.size(); i++) {
+      OnnxTensor want = (OnnxTensor) result.get(names.get(i)).orElseThrow();
+      float[] w = new float[Math.toIntExact(want.getInfo().getNumElements())];
+      want.getFloatBuffer().get(w);
+      double[] wd = new double[w.length];
+      for (int j = 0; j < w.length; j++) {
+        wd[j] = w[j];
+      }
+      Tensor expected = Tensor.ofDoubles(
+        new TensorType(ElementType.F32, Shape.of(want.getInfo().getShape())),
+        wd
+      );
+      assertNull(TOLERANCE.mismatch(got.get(i), expected), what + " output " + names.get(i));
     }
   }
 

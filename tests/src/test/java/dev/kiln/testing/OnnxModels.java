@@ -54,26 +54,37 @@ public final class OnnxModels {
 
   /** {@code n} with an integer-list attribute added. */
   public static NodeProto withInts(NodeProto n, String attribute, long... values) {
-    AttributeProto.Builder a = AttributeProto.newBuilder()
-      .setName(attribute)
-      .setType(AttributeProto.AttributeType.INTS);
+    AttributeProto.Builder a = attribute(attribute, AttributeProto.AttributeType.INTS);
     for (long v : values) {
       a.addInts(v);
     }
-    return n.toBuilder().addAttribute(a).build();
+    return with(n, a);
+  }
+
+  /** {@code n} with an integer attribute added. */
+  public static NodeProto withInt(NodeProto n, String attribute, long value) {
+    return with(n, attribute(attribute, AttributeProto.AttributeType.INT).setI(value));
+  }
+
+  /** {@code n} with a string attribute added. */
+  public static NodeProto withString(NodeProto n, String attribute, String value) {
+    return with(
+      n,
+      attribute(attribute, AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(value))
+    );
   }
 
   /** {@code n} with a graph attribute added. */
   public static NodeProto withGraph(NodeProto n, String attribute, GraphProto g) {
-    return n
-      .toBuilder()
-      .addAttribute(
-        AttributeProto.newBuilder()
-          .setName(attribute)
-          .setType(AttributeProto.AttributeType.GRAPH)
-          .setG(g)
-      )
-      .build();
+    return with(n, attribute(attribute, AttributeProto.AttributeType.GRAPH).setG(g));
+  }
+
+  private static AttributeProto.Builder attribute(String name, AttributeProto.AttributeType type) {
+    return AttributeProto.newBuilder().setName(name).setType(type);
+  }
+
+  private static NodeProto with(NodeProto n, AttributeProto.Builder a) {
+    return n.toBuilder().addAttribute(a).build();
   }
 
   /** A float32 initializer. */
@@ -92,6 +103,20 @@ public final class OnnxModels {
       b.putLong(v);
     }
     return tensor(name, TensorProto.DataType.INT64_VALUE, dims, b.array());
+  }
+
+  /** An int4 initializer, packed two to a byte (low nibble first) as ONNX stores it. */
+  public static TensorProto int4s(String name, long[] dims, int... values) {
+    byte[] raw = new byte[(values.length + 1) / 2];
+    for (int i = 0; i < values.length; i++) {
+      raw[i / 2] |= (byte) ((values[i] & 0xf) << (4 * (i % 2)));
+    }
+    return tensor(name, TensorProto.DataType.INT4_VALUE, dims, raw);
+  }
+
+  /** An initializer of ONNX data type {@code type} whose elements take one byte each (codes). */
+  public static TensorProto bytes(String name, int type, long[] dims, byte... values) {
+    return tensor(name, type, dims, values);
   }
 
   private static TensorProto tensor(String name, int type, long[] dims, byte[] raw) {

@@ -146,7 +146,10 @@ class TfModelsTest {
     assertEquals(0.872, acc, 0.005);
   }
 
-  /** Native code for x86-64 and for aarch64 (under qemu) matches the interpreter. */
+  /**
+   * Native code for x86-64 and for aarch64 (under qemu) matches the interpreter; the keyword
+   * spotters' LSTM and GRU are TF1 while loops ({@code nn.loop}).
+   */
   @ParameterizedTest(name = "{0} on {1}")
   @CsvSource(
     {
@@ -154,6 +157,10 @@ class TfModelsTest {
       "tract/hey_snips_3.pb, aarch64-linux-gnu, inputs, 40x40",
       "arm-ml-examples/yeah-world/mnet.pb, x86_64-linux-gnu, input_1, 1x128x128x3",
       "arm-ml-examples/yeah-world/mnet.pb, aarch64-linux-gnu, input_1, 1x128x128x3",
+      "arm-ml-kws/Basic_LSTM_L.pb, x86_64-linux-gnu, Mfcc, 1x49x10",
+      "arm-ml-kws/Basic_LSTM_L.pb, aarch64-linux-gnu, Mfcc, 1x49x10",
+      "arm-ml-kws/GRU_L.pb, x86_64-linux-gnu, Mfcc, 1x49x10",
+      "arm-ml-kws/GRU_L.pb, aarch64-linux-gnu, Mfcc, 1x49x10",
     }
   )
   void compiled_graph_matches_the_interpreter(

@@ -107,9 +107,10 @@ public final class ElementwiseConverters {
     binary(r, "Sub", Sub::new);
     binary(r, "Mul", Mul::new);
     binary(r, "Div", Div::new);
-    binary(r, "Pow", Pow::new);
+    legacyBinary(r, "Pow", Pow::new);
     r.add("Pow", 7, ElementwiseConverters::pow);
-    binary(r, "PRelu", PRelu::new);
+    r.add("PRelu", 1, (n, c) -> one(c.emit(new PRelu(), n.input(0), legacySlope(n, c))));
+    binary(r, "PRelu", 7, PRelu::new);
     binary(r, "BitwiseAnd", BitwiseAnd::new);
     binary(r, "BitwiseOr", BitwiseOr::new);
     binary(r, "BitwiseXor", BitwiseXor::new);
@@ -161,8 +162,67 @@ public final class ElementwiseConverters {
     r.add(op, 1, (n, c) -> one(c.emit(make.get(), n.input(0))));
   }
 
+  /**
+   * {@code op} with NumPy broadcasting; before opset 7, with {@code broadcast = 1} and an {@code
+   * axis}, {@code B}'s dims line up with {@code A}'s from {@code axis} on (legacy broadcasting):
+   * {@code B} gets trailing ones.
+   */
   private static void binary(ConverterRegistry r, String op, Supplier<Op> make) {
-    r.add(op, 1, (n, c) -> one(c.emit(make.get(), n.input(0), n.input(1))));
+    legacyBinary(r, op, make);
+    binary(r, op, 7, make);
+  }
+
+  private static void legacyBinary(ConverterRegistry r, String op, Supplier<Op> make) {
+    r.add(op, 1, (n, c) -> one(c.emit(make.get(), n.input(0), legacyOperand(n, c))));
+  }
+
+  private static void binary(ConverterRegistry r, String op, int since, Supplier<Op> make) {
+    r.add(op, since, (n, c) -> one(c.emit(make.get(), n.input(0), n.input(1))));
+  }
+
+  private static Value legacyOperand(OnnxNode n, ImportContext c) {
+    Value a = n.input(0);
+    Value b = n.input(1);
+    if (n.getInt("broadcast", 0) == 0 || !n.has("axis")) {
+      return b;
+    }
+    int ra = a.type().rank();
+    int rb = b.type().rank();
+    long axis = n.getInt("axis");
+    long at = axis < 0 ? axis + ra : axis;
+    OnnxError.check(
+      at >= 0 && at + rb <= ra,
+      "axis %d does not place B's %d dims inside A's %d (legacy broadcasting)",
+      axis,
+      rb,
+      ra
+    );
+    return trailingOnes(c, b, ra - at - rb);
+  }
+
+  /**
+   * PRelu before opset 7: a one-dimensional slope of more than one element is per channel, axis 1
+   * of {@code X} (as ONNX's own PRelu-6 models use it), so it gets trailing ones.
+   */
+  private static Value legacySlope(OnnxNode n, ImportContext c) {
+    Value x = n.input(0);
+    Value slope = n.input(1);
+    boolean perChannel =
+      slope.type().rank() == 1 &&
+      x.type().rank() > 2 &&
+      !(slope.type().shape().dim(0).isKnown() && slope.type().shape().dim(0).size() == 1);
+    return perChannel ? trailingOnes(c, slope, x.type().rank() - 2) : slope;
+  }
+
+  private static Value trailingOnes(ImportContext c, Value v, long count) {
+    if (count <= 0) {
+      return v;
+    }
+    List<Long> axes = new ArrayList<>();
+    for (long i = 0; i < count; i++) {
+      axes.add(v.type().rank() + i);
+    }
+    return ShapeConverters.unsqueeze(c, v, axes);
   }
 
   private static void variadic(ConverterRegistry r, String op, Supplier<Op> make) {

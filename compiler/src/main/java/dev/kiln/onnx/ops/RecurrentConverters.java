@@ -2,6 +2,8 @@ package dev.kiln.onnx.ops;
 
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.ElementType;
+import dev.kiln.ir.Region;
+import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
@@ -10,12 +12,15 @@ import dev.kiln.ir.op.Clip;
 import dev.kiln.ir.op.Concat;
 import dev.kiln.ir.op.Elu;
 import dev.kiln.ir.op.HardSigmoid;
+import dev.kiln.ir.op.Iota;
 import dev.kiln.ir.op.LeakyRelu;
 import dev.kiln.ir.op.Less;
 import dev.kiln.ir.op.MatMul;
 import dev.kiln.ir.op.Mul;
 import dev.kiln.ir.op.Relu;
+import dev.kiln.ir.op.Reshape;
 import dev.kiln.ir.op.ReverseSequence;
+import dev.kiln.ir.op.Scan;
 import dev.kiln.ir.op.Sigmoid;
 import dev.kiln.ir.op.Slice;
 import dev.kiln.ir.op.Softplus;
@@ -34,8 +39,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * ONNX {@code RNN}, {@code GRU} and {@code LSTM}, unrolled over a sequence length known at compile
- * time into matmuls, adds and activations. Directions forward, reverse and bidirectional, biases,
+ * ONNX {@code RNN}, {@code GRU} and {@code LSTM} as one input projection and an {@code nn.scan}
+ * over the time steps: per direction, the inputs of all steps are multiplied by {@code W^T} in one
+ * {@code [seq*batch, K] x [K, gates*H]} matrix product (plus the input bias), and the scan's body
+ * computes one step from that projection's slice and the states: one {@code [batch, H] x [H,
+ * gates*H]} recurrent product for all gates, then the gate activations. The sequence length must be
+ * known at compile time. Directions forward, reverse and bidirectional, biases,
  * initial states, peepholes, {@code sequence_lens} (finished batch entries keep their state and
  * output zeros; reverse directions reverse each entry's own prefix), {@code clip}, {@code
  * input_forget}, {@code linear_before_reset}, {@code layout} and the activation functions with
@@ -72,7 +81,7 @@ public final class RecurrentConverters {
   private static final class Cell {
 
     final OnnxNode n;
-    final ImportContext c;
+    ImportContext c;
     final Kind kind;
     final ElementType et;
     final long hidden;
@@ -220,17 +229,26 @@ public final class RecurrentConverters {
       return c.emit(new Transpose(p), x);
     }
 
-    /** Gate {@code k} of direction {@code d} of a {@code [dirs, gates*H, K]} weight, transposed. */
-    Value weight(Value w, int d, int k) {
-      Value wd = squeeze(slice(w, 0, d, d + 1), 0);
-      return transpose(slice(wd, 0, k * hidden, (k + 1) * hidden), 1, 0);
+    /** The {@code [dirs, gates*H, K]} weight of direction {@code d}, transposed: {@code [K, gates*H]}. */
+    Value weights(Value w, int d) {
+      return transpose(squeeze(slice(w, 0, d, d + 1), 0), 1, 0);
     }
 
-    /** Sum of the input and recurrence biases of gate {@code k} (or {@code offset + k}). */
-    Value bias(Value b, int d, int k, boolean recurrence) {
+    /** Gates {@code [from, to)} of direction {@code d}'s input or recurrence bias. */
+    Value bias(Value b, int d, int from, int to, boolean recurrence) {
       Value bd = squeeze(slice(b, 0, d, d + 1), 0);
       long base = recurrence ? (long) kind.gates * hidden : 0;
-      return slice(bd, 0, base + k * hidden, base + (k + 1) * hidden);
+      return slice(bd, 0, base + from * hidden, base + to * hidden);
+    }
+
+    Value reshape(Value x, Object... dims) {
+      List<Long> shape = new ArrayList<>();
+      for (Object o : dims) {
+        shape.add(
+          o instanceof Dim dim ? (dim.isKnown() ? dim.size() : -1) : ((Number) o).longValue()
+        );
+      }
+      return c.emit(new Reshape(shape), x);
     }
 
     Value zeros(Dim batch) {
@@ -275,8 +293,6 @@ public final class RecurrentConverters {
       if (batchFirst && c0 != null) {
         c0 = transpose(c0, 1, 0, 2);
       }
-      boolean inputForget = kind == Kind.LSTM && n.getInt("input_forget", 0) != 0;
-      boolean linearBeforeReset = kind == Kind.GRU && n.getInt("linear_before_reset", 0) != 0;
       List<Value> ys = new ArrayList<>();
       List<Value> hs = new ArrayList<>();
       List<Value> cs = new ArrayList<>();
@@ -286,19 +302,14 @@ public final class RecurrentConverters {
         if (reverse && lens != null) {
           xd = c.emit(new ReverseSequence(1, 0), x, lens);
         }
-        List<Value> wx = new ArrayList<>();
-        List<Value> rt = new ArrayList<>();
-        List<Value> wb = new ArrayList<>();
-        List<Value> rb = new ArrayList<>();
-        for (int k = 0; k < kind.gates; k++) {
-          Value xk = c.emit(new MatMul(), xd, weight(w, d, k));
-          if (b != null) {
-            xk = c.emit(new Add(), xk, bias(b, d, k, false));
-            rb.add(bias(b, d, k, true));
-          }
-          wx.add(xk);
-          rt.add(weight(r, d, k));
+        long width = (long) kind.gates * hidden;
+        Value proj = c.emit(new MatMul(), reshape(xd, -1, x.type().shape().dim(2)), weights(w, d));
+        if (b != null) {
+          proj = plus(proj, bias(b, d, 0, kind.gates, false));
         }
+        proj = reshape(proj, seq, -1, width);
+        Value rt = weights(r, d);
+        Value rb = b == null ? null : bias(b, d, 0, kind.gates, true);
         Value h = h0 == null ? zeros(batch) : squeeze(slice(h0, 0, d, d + 1), 0);
         Value cell = kind != Kind.LSTM
           ? null
@@ -310,82 +321,49 @@ public final class RecurrentConverters {
             peep.add(slice(pd, 0, k * hidden, (k + 1) * hidden));
           }
         }
-        Value[] outputs = new Value[seq];
-        for (int step = 0; step < seq; step++) {
-          int t = reverse && lens == null ? seq - 1 - step : step;
-          List<Value> xt = new ArrayList<>();
-          for (int k = 0; k < kind.gates; k++) {
-            xt.add(squeeze(slice(wx.get(k), 0, t, t + 1), 0));
-          }
-          Value hNew;
-          Value cNew = null;
-          switch (kind) {
-            case RNN -> hNew = act(d, 0, plus(xt.get(0), recur(h, rt, rb, 0)));
-            case GRU -> {
-              Value z = act(d, 0, plus(xt.get(0), recur(h, rt, rb, 0)));
-              Value rg = act(d, 0, plus(xt.get(1), recur(h, rt, rb, 1)));
-              Value pre = linearBeforeReset
-                ? c.emit(new Mul(), rg, recur(h, rt, rb, 2))
-                : recur(c.emit(new Mul(), rg, h), rt, rb, 2);
-              Value hh = act(d, 1, plus(xt.get(2), pre));
-              Value oneMinusZ = c.emit(new Sub(), scalar(1), z);
-              hNew = c.emit(new Add(), c.emit(new Mul(), oneMinusZ, hh), c.emit(new Mul(), z, h));
-            }
-            case LSTM -> {
-              Value ip = plus(xt.get(0), recur(h, rt, rb, 0));
-              if (!peep.isEmpty()) {
-                ip = c.emit(new Add(), ip, c.emit(new Mul(), peep.get(0), cell));
-              }
-              Value i = act(d, 0, ip);
-              Value f;
-              if (inputForget) {
-                f = c.emit(new Sub(), scalar(1), i);
-              } else {
-                Value fp = plus(xt.get(2), recur(h, rt, rb, 2));
-                if (!peep.isEmpty()) {
-                  fp = c.emit(new Add(), fp, c.emit(new Mul(), peep.get(2), cell));
-                }
-                f = act(d, 0, fp);
-              }
-              Value g = act(d, 1, plus(xt.get(3), recur(h, rt, rb, 3)));
-              cNew = c.emit(new Add(), c.emit(new Mul(), f, cell), c.emit(new Mul(), i, g));
-              Value op = plus(xt.get(1), recur(h, rt, rb, 1));
-              if (!peep.isEmpty()) {
-                op = c.emit(new Add(), op, c.emit(new Mul(), peep.get(1), cNew));
-              }
-              Value o = act(d, 0, op);
-              hNew = c.emit(new Mul(), o, act(d, 2, cNew));
-            }
-            default -> throw new IllegalStateException();
-          }
-          if (lens != null) {
-            Value lensCol = unsqueeze(lens, 1);
-            Value tc = c.constant(Tensor.scalar(lens.type().elementType(), t));
-            Value live = c.emit(new Less(), tc, lensCol);
-            outputs[t] = c.emit(new Where(), live, hNew, scalar(0));
-            h = c.emit(new Where(), live, hNew, h);
-            if (cNew != null) {
-              cell = c.emit(new Where(), live, cNew, cell);
-            }
-          } else {
-            outputs[t] = hNew;
-            h = hNew;
-            cell = cNew;
-          }
+        List<Value> operands = new ArrayList<>();
+        operands.add(h);
+        if (cell != null) {
+          operands.add(cell);
         }
-        List<Value> steps = new ArrayList<>();
-        for (Value o : outputs) {
-          steps.add(unsqueeze(unsqueeze(o, 0), 0));
+        int states = operands.size();
+        operands.add(proj);
+        if (lens != null) {
+          operands.add(c.emit(new Iota(seq, lens.type().elementType())));
         }
-        Value y = concat(steps, 0);
+        List<TensorType> argTypes = new ArrayList<>();
+        for (int i = 0; i < operands.size(); i++) {
+          TensorType t = operands.get(i).type();
+          argTypes.add(
+            i < states
+              ? t
+              : new TensorType(t.elementType(), new Shape(t.shape().dims().subList(1, t.rank())))
+          );
+        }
+        Value lensCol = lens == null ? null : unsqueeze(lens, 1);
+        int dir = d;
+        Region body = c.region(argTypes, (inner, args) ->
+          within(inner, () -> step(dir, args, states, rt, rb, peep, lensCol))
+        );
+        long backward = reverse && lens == null ? 1 : 0;
+        List<Long> inDirs = new ArrayList<>();
+        for (int i = states; i < operands.size(); i++) {
+          inDirs.add(backward);
+        }
+        List<Value> scan = c.emitWithRegions(
+          new Scan(operands.size() - states, List.of(), inDirs, List.of(), List.of(backward)),
+          operands,
+          List.of(body)
+        );
+        Value y = unsqueeze(scan.getLast(), 1);
         if (reverse && lens != null) {
           Value y3 = squeeze(y, 1);
           y = unsqueeze(c.emit(new ReverseSequence(1, 0), y3, lens), 1);
         }
         ys.add(y);
-        hs.add(unsqueeze(h, 0));
+        hs.add(unsqueeze(scan.get(0), 0));
         if (cell != null) {
-          cs.add(unsqueeze(cell, 0));
+          cs.add(unsqueeze(scan.get(1), 0));
         }
       }
       Value y = concat(ys, 1);
@@ -409,10 +387,119 @@ public final class RecurrentConverters {
       return c.emit(new Add(), a, b);
     }
 
-    /** {@code h @ R_k^T (+ Rb_k)}. */
-    Value recur(Value h, List<Value> rt, List<Value> rb, int k) {
-      Value v = c.emit(new MatMul(), h, rt.get(k));
-      return rb.isEmpty() ? v : c.emit(new Add(), v, rb.get(k));
+    /** Runs {@code body} with {@code inner} as the context every helper emits through. */
+    private List<Value> within(ImportContext inner, java.util.function.Supplier<List<Value>> body) {
+      ImportContext outer = c;
+      c = inner;
+      try {
+        return body.get();
+      } finally {
+        c = outer;
+      }
+    }
+
+    /** Gates {@code [from, to)} of a slice of the step's {@code [batch, gates*H]} values. */
+    Value gates(Value v, int from, int to) {
+      return slice(v, 1, from * hidden, to * hidden);
+    }
+
+    /**
+     * One time step: the states and this step's input projection (and step number, with {@code
+     * sequence_lens}) in, the next states and the step's output out. The recurrent product of all
+     * gates is one matrix product; GRU without {@code linear_before_reset} multiplies the reset
+     * hidden state by its candidate gate's weights on its own.
+     */
+    private List<Value> step(
+      int d,
+      List<Value> args,
+      int states,
+      Value rt,
+      Value rb,
+      List<Value> peep,
+      Value lensCol
+    ) {
+      Value h = args.get(0);
+      Value cell = kind == Kind.LSTM ? args.get(1) : null;
+      Value xt = args.get(states);
+      boolean linearBeforeReset = kind == Kind.GRU && n.getInt("linear_before_reset", 0) != 0;
+      boolean inputForget = kind == Kind.LSTM && n.getInt("input_forget", 0) != 0;
+      int shared = kind == Kind.GRU && !linearBeforeReset ? 2 : kind.gates;
+      Value rec = c.emit(
+        new MatMul(),
+        h,
+        shared == kind.gates ? rt : slice(rt, 1, 0, shared * hidden)
+      );
+      if (rb != null) {
+        rec = plus(rec, shared == kind.gates ? rb : slice(rb, 0, 0, shared * hidden));
+      }
+      Value hNew;
+      Value cNew = null;
+      switch (kind) {
+        case RNN -> hNew = act(d, 0, plus(xt, rec));
+        case GRU -> {
+          Value z = act(d, 0, plus(gates(xt, 0, 1), gates(rec, 0, 1)));
+          Value rg = act(d, 0, plus(gates(xt, 1, 2), gates(rec, 1, 2)));
+          Value pre;
+          if (linearBeforeReset) {
+            pre = c.emit(new Mul(), rg, gates(rec, 2, 3));
+          } else {
+            pre = c.emit(
+              new MatMul(),
+              c.emit(new Mul(), rg, h),
+              slice(rt, 1, 2 * hidden, 3 * hidden)
+            );
+            if (rb != null) {
+              pre = plus(pre, slice(rb, 0, 2 * hidden, 3 * hidden));
+            }
+          }
+          Value hh = act(d, 1, plus(gates(xt, 2, 3), pre));
+          Value oneMinusZ = c.emit(new Sub(), scalar(1), z);
+          hNew = c.emit(new Add(), c.emit(new Mul(), oneMinusZ, hh), c.emit(new Mul(), z, h));
+        }
+        case LSTM -> {
+          Value pre = plus(xt, rec);
+          Value ip = gates(pre, 0, 1);
+          if (!peep.isEmpty()) {
+            ip = c.emit(new Add(), ip, c.emit(new Mul(), peep.get(0), cell));
+          }
+          Value i = act(d, 0, ip);
+          Value f;
+          if (inputForget) {
+            f = c.emit(new Sub(), scalar(1), i);
+          } else {
+            Value fp = gates(pre, 2, 3);
+            if (!peep.isEmpty()) {
+              fp = c.emit(new Add(), fp, c.emit(new Mul(), peep.get(2), cell));
+            }
+            f = act(d, 0, fp);
+          }
+          Value g = act(d, 1, gates(pre, 3, 4));
+          cNew = c.emit(new Add(), c.emit(new Mul(), f, cell), c.emit(new Mul(), i, g));
+          Value op = gates(pre, 1, 2);
+          if (!peep.isEmpty()) {
+            op = c.emit(new Add(), op, c.emit(new Mul(), peep.get(1), cNew));
+          }
+          Value o = act(d, 0, op);
+          hNew = c.emit(new Mul(), o, act(d, 2, cNew));
+        }
+        default -> throw new IllegalStateException();
+      }
+      List<Value> out = new ArrayList<>();
+      if (lensCol != null) {
+        Value live = c.emit(new Less(), args.get(states + 1), lensCol);
+        out.add(c.emit(new Where(), live, hNew, h));
+        if (cNew != null) {
+          out.add(c.emit(new Where(), live, cNew, cell));
+        }
+        out.add(c.emit(new Where(), live, hNew, scalar(0)));
+      } else {
+        out.add(hNew);
+        if (cNew != null) {
+          out.add(cNew);
+        }
+        out.add(hNew);
+      }
+      return out;
     }
   }
 }

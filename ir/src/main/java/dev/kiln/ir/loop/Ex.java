@@ -1,5 +1,6 @@
 package dev.kiln.ir.loop;
 
+import dev.kiln.ir.LowPrecision;
 import java.util.List;
 
 /**
@@ -230,16 +231,56 @@ public final class Ex {
     return new Expr.Select(cond, a, b);
   }
 
-  /** {@code a} converted to {@code t}; the identity when it already has that type. */
+  /**
+   * {@code a} converted to {@code t}; the identity when it already has that type. A conversion from
+   * or to a low-precision type is expanded into integer and float operations ({@link
+   * LowPrecisionCasts}); into a float8 type it saturates, into {@code f8e8m0} it rounds up, as
+   * ONNX {@code Cast} does by default.
+   */
   public static Expr cast(Scalar t, Expr a) {
     if (a.type() == t) {
       return a;
+    }
+    if (t.isLowPrecision() || a.type().isLowPrecision()) {
+      return LowPrecisionCasts.cast(t, a, true, LowPrecision.RoundMode.UP);
     }
     Long k = intValue(a);
     if (k != null && t == Scalar.I64 && a.type().isSigned()) {
       return i64(k);
     }
     return new Expr.Cast(t, a);
+  }
+
+  /**
+   * {@code a} converted to {@code t} with the given float8 overflow and {@code f8e8m0} rounding
+   * rules (see {@link LowPrecision#encode(dev.kiln.ir.ElementType, double, boolean,
+   * LowPrecision.RoundMode)}).
+   */
+  public static Expr cast(Scalar t, Expr a, boolean saturate, LowPrecision.RoundMode mode) {
+    if (t.isLowPrecision() || a.type().isLowPrecision()) {
+      return LowPrecisionCasts.cast(t, a, saturate, mode);
+    }
+    return cast(t, a);
+  }
+
+  /**
+   * {@code a} (in the compute type) converted to storage type {@code t} for a store: as {@link
+   * #cast}, except that a value decoded from a low-precision element of type {@code t} is stored
+   * as that element's code, unchanged, as copying bytes would.
+   */
+  public static Expr narrow(Scalar t, Expr a) {
+    if (t.isLowPrecision()) {
+      Expr source = LowPrecisionCasts.decodedFrom(a, t);
+      if (source != null) {
+        return source;
+      }
+    }
+    return cast(t, a);
+  }
+
+  /** {@code a}'s bits as {@code t}; the identity when it already has that type. */
+  public static Expr bitcast(Scalar t, Expr a) {
+    return a.type() == t ? a : new Expr.BitCast(t, a);
   }
 
   /** The constant 0 of {@code a}'s type. */

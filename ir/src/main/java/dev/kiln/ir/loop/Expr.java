@@ -100,7 +100,27 @@ public sealed interface Expr {
    * gives 0), integers wrap when narrowed, anything to {@code BOOL} is {@code a != 0}, floats round
    * to nearest even.
    */
-  record Cast(Scalar type, Expr a) implements Expr {}
+  record Cast(Scalar type, Expr a) implements Expr {
+    public Cast {
+      if (type.isLowPrecision() || a.type().isLowPrecision()) {
+        throw new IllegalArgumentException(
+          "cast between " + a.type() + " and " + type + " (Ex.cast expands low-precision casts)"
+        );
+      }
+    }
+  }
+
+  /**
+   * {@code a}'s bits reinterpreted as {@code type}, which has the same size in memory; neither is
+   * {@code BOOL}. A float8 or float4 value's bits are its code, a sub-byte integer's its byte.
+   */
+  record BitCast(Scalar type, Expr a) implements Expr {
+    public BitCast {
+      if (type == Scalar.BOOL || a.type() == Scalar.BOOL || type.bytes() != a.type().bytes()) {
+        throw new IllegalArgumentException("bitcast of " + a.type() + " to " + type);
+      }
+    }
+  }
 
   /** Throws unless {@code index} is an {@code I64}. */
   static void requireIndex(Expr index) {

@@ -269,6 +269,7 @@ public final class LoopFunc {
           expr(s.b());
         }
         case Expr.Cast c -> expr(c.a());
+        case Expr.BitCast c -> expr(c.a());
       }
     }
   }

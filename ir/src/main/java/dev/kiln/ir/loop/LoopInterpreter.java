@@ -133,7 +133,20 @@ public final class LoopInterpreter {
       case BF16 -> m.putShort(at, toBf16((float) evalDouble(value)));
       case F32 -> m.putFloat(at, (float) evalDouble(value));
       case F64 -> m.putDouble(at, evalDouble(value));
-      case BOOL, I8, U8 -> m.put(at, (byte) evalLong(value));
+      case
+        BOOL,
+        I8,
+        U8,
+        F8E4M3FN,
+        F8E4M3FNUZ,
+        F8E5M2,
+        F8E5M2FNUZ,
+        F8E8M0,
+        F4E2M1,
+        I4,
+        U4,
+        I2,
+        U2 -> m.put(at, (byte) evalLong(value));
       case I16, U16 -> m.putShort(at, (short) evalLong(value));
       case I32, U32 -> m.putInt(at, (int) evalLong(value));
       case I64, U64 -> m.putLong(at, evalLong(value));
@@ -153,8 +166,9 @@ public final class LoopInterpreter {
     ByteBuffer m = bytes(b, index);
     int at = Math.toIntExact(index * b.elem().bytes());
     return switch (b.elem()) {
-      case BOOL, U8 -> m.get(at) & 0xffL;
-      case I8 -> m.get(at);
+      case BOOL, U8, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0, F4E2M1, U4, U2 -> m.get(at) &
+      0xffL;
+      case I8, I4, I2 -> m.get(at);
       case I16 -> m.getShort(at);
       case U16 -> m.getShort(at) & 0xffffL;
       case I32 -> m.getInt(at);
@@ -190,8 +204,8 @@ public final class LoopInterpreter {
   private static long wrap(Scalar t, long v) {
     return switch (t) {
       case BOOL -> v != 0 ? 1 : 0;
-      case I8 -> (byte) v;
-      case U8 -> v & 0xff;
+      case I8, I4, I2 -> (byte) v;
+      case U8, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0, F4E2M1, U4, U2 -> v & 0xff;
       case I16 -> (short) v;
       case U16 -> v & 0xffff;
       case I32 -> (int) v;
@@ -221,6 +235,15 @@ public final class LoopInterpreter {
           v = evalLong(c.a());
         }
         yield round(t, v);
+      }
+      case Expr.BitCast c -> {
+        long bits = c.a().type().isFloat() ? floatBits(c.a()) : evalLong(c.a());
+        yield switch (t) {
+          case F16 -> Float.float16ToFloat((short) bits);
+          case BF16 -> Float.intBitsToFloat((int) (bits & 0xffff) << 16);
+          case F32 -> Float.intBitsToFloat((int) bits);
+          default -> Double.longBitsToDouble(bits);
+        };
       }
       default -> throw new IllegalStateException("not a float: " + LoopPrinter.print(e));
     };
@@ -257,7 +280,19 @@ public final class LoopInterpreter {
         }
         yield wrap(t, evalLong(c.a()));
       }
+      case Expr.BitCast c -> wrap(t, c.a().type().isFloat() ? floatBits(c.a()) : evalLong(c.a()));
       default -> throw new IllegalStateException("not an integer: " + LoopPrinter.print(e));
+    };
+  }
+
+  /** The bits of float expression {@code e} in its type's width, zero-extended. */
+  private long floatBits(Expr e) {
+    double v = evalDouble(e);
+    return switch (e.type()) {
+      case F16 -> Float.floatToFloat16((float) v) & 0xffffL;
+      case BF16 -> toBf16((float) v) & 0xffffL;
+      case F32 -> Float.floatToRawIntBits((float) v) & 0xffffffffL;
+      default -> Double.doubleToRawLongBits(v);
     };
   }
 

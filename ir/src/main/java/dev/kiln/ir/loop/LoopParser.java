@@ -408,6 +408,12 @@ public final class LoopParser {
         expect('>');
         return new Expr.Cast(type, arguments(1).getFirst());
       }
+      case "bitcast" -> {
+        expect('<');
+        Scalar type = scalar();
+        expect('>');
+        return new Expr.BitCast(type, arguments(1).getFirst());
+      }
       case "select" -> {
         List<Expr> a = arguments(3);
         return new Expr.Select(a.get(0), a.get(1), a.get(2));

@@ -264,6 +264,7 @@ public final class LoopPrinter {
       case Expr.Binary b -> call(b.op().text(), b.a(), b.b());
       case Expr.Select s -> call("select", s.cond(), s.a(), s.b());
       case Expr.Cast c -> call("cast<" + c.type() + ">", c.a());
+      case Expr.BitCast c -> call("bitcast<" + c.type() + ">", c.a());
     }
   }
 

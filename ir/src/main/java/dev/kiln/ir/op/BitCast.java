@@ -51,18 +51,38 @@ public record BitCast(ElementType to) implements Op, Elementwise {
   }
 
   /**
-   * Reinterprets between integer and {@code bool} types of one width, where the bits stay the
-   * value (a wrapping cast); to or from a float type it is not supported.
+   * Between integer and {@code bool} types the bits are the value (a wrapping cast); otherwise the
+   * operand element goes back to its storage type (exactly: it came from there), its bits are
+   * taken as an unsigned integer of its width ({@link Expr.BitCast}) and reinterpreted as the
+   * result's storage type.
    */
   @Override
   public Expr lowerElement(LowerContext ctx, List<Expr> xs) {
     Expr x = xs.getFirst();
     Scalar r = ctx.resultScalar(0);
-    if (x.type().isFloat() || r.isFloat()) {
-      throw new UnsupportedOperationException(
-        "bit_cast between float and integer types is not supported"
-      );
+    Scalar s = ctx.operandScalar(0);
+    if (r == Scalar.BOOL || s == Scalar.BOOL || (integral(s) && integral(r))) {
+      return Ex.cast(r.compute(), Ex.cast(r, x));
     }
-    return Ex.cast(r, x);
+    Expr bits = integral(s) ? Ex.cast(unsigned(s), x) : Ex.bitcast(unsigned(s), Ex.narrow(s, x));
+    if (s.bits() < 8) {
+      bits = Ex.and(bits, Ex.ci(bits.type(), (1L << s.bits()) - 1));
+    }
+    Expr y = integral(r) ? Ex.cast(r, bits) : Ex.bitcast(r, Ex.cast(unsigned(r), bits));
+    return Ex.cast(r.compute(), y);
+  }
+
+  private static boolean integral(Scalar t) {
+    return t.isInteger() || t == Scalar.I4 || t == Scalar.U4 || t == Scalar.I2 || t == Scalar.U2;
+  }
+
+  /** The unsigned integer type as wide in memory as {@code t}. */
+  private static Scalar unsigned(Scalar t) {
+    return switch (t.bytes()) {
+      case 1 -> Scalar.U8;
+      case 2 -> Scalar.U16;
+      case 4 -> Scalar.U32;
+      default -> Scalar.U64;
+    };
   }
 }

@@ -69,7 +69,8 @@ public record Cast(ElementType to, boolean saturate, LowPrecision.RoundMode roun
   /**
    * Floats go to integers through {@code i64} (truncating, saturating at its range, NaN to 0) and
    * then wrap, as {@link #evaluate} does; a cast to {@code f16} or {@code bf16} rounds through
-   * {@code f32} to the narrow type and widens back to the compute type.
+   * {@code f32} to the narrow type and widens back to the compute type, and one to a low-precision
+   * type encodes with this cast's {@code saturate} and {@code roundMode} and decodes back.
    */
   @Override
   public Expr lowerElement(LowerContext ctx, List<Expr> xs) {
@@ -77,6 +78,9 @@ public record Cast(ElementType to, boolean saturate, LowPrecision.RoundMode roun
     Scalar target = Scalar.of(to).orElseThrow(() ->
       new UnsupportedOperationException("cast to " + to + " is not supported")
     );
+    if (target.isLowPrecision()) {
+      return Ex.cast(target.compute(), Ex.cast(target, x, saturate, roundMode));
+    }
     if (target == Scalar.F16 || target == Scalar.BF16) {
       return Ex.cast(Scalar.F32, Ex.cast(target, Ex.cast(Scalar.F32, x)));
     }

@@ -84,17 +84,12 @@ public record DequantizeLinear(long axis, long blockSize, ElementType outputType
 
   @Override
   public void lower(LowerContext ctx) {
-    Scalar in = ctx.operandScalar(0);
-    if (!in.isInteger()) {
-      throw new UnsupportedOperationException(
-        "dequantize_linear of " + ctx.operandType(0).elementType() + " is not supported"
-      );
-    }
+    Scalar diff = ctx.operandScalar(0).compute().isFloat() ? Scalar.F64 : Scalar.I64;
     ctx.forEach(ctx.operandDims(0), idx -> {
       List<Expr> si = Quantization.scaleIndex(ctx, idx, axis, blockSize);
-      Expr d = Ex.cast(Scalar.I64, ctx.load(0, idx));
+      Expr d = Ex.cast(diff, ctx.load(0, idx));
       if (ctx.numOperands() > 2) {
-        d = Ex.sub(d, Ex.cast(Scalar.I64, ctx.load(2, si)));
+        d = Ex.sub(d, Ex.cast(diff, ctx.load(2, Quantization.paramIndex(ctx, 2, si))));
       }
       Expr y = Ex.mul(Ex.cast(Scalar.F64, d), Ex.cast(Scalar.F64, ctx.load(1, si)));
       ctx.store(0, idx, Ex.cast(ctx.resultScalar(0), y));

@@ -177,4 +177,13 @@ final class Quantization {
     r.set(a, Ex.div(idx.get(a), Ex.i64(blockSize)));
     return r;
   }
+
+  /**
+   * {@code si} (an index into the scale) fitted to operand {@code i}'s rank: a one-element zero
+   * point of another rank than a per-tensor scale is read at zeros.
+   */
+  static List<Expr> paramIndex(LowerContext ctx, int i, List<Expr> si) {
+    int rank = ctx.operandType(i).rank();
+    return rank == si.size() ? si : java.util.Collections.nCopies(rank, Ex.i64(0));
+  }
 }

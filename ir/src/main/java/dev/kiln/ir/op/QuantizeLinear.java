@@ -98,28 +98,38 @@ public record QuantizeLinear(
   @Override
   public void lower(LowerContext ctx) {
     Scalar out = ctx.resultScalar(0);
-    if (!out.isInteger()) {
-      throw new UnsupportedOperationException(
-        "quantize_linear to " + outputType + " is not supported"
-      );
-    }
+    boolean integer = out.compute().isInteger();
     Scalar compute = Scalar.of(
       Quantization.computeType(ctx.operandType(0).elementType(), ctx.operandType(1).elementType())
     ).orElseThrow();
     Scalar arith = compute.compute();
-    long lo = Quantization.min(outputType);
-    long hi = Quantization.max(outputType);
+    long lo = integer ? Quantization.min(outputType) : 0;
+    long hi = integer ? Quantization.max(outputType) : 0;
     ctx.forEach(ctx.operandDims(0), idx -> {
       List<Expr> si = Quantization.scaleIndex(ctx, idx, axis, blockSize);
       Expr q = Ex.div(Ex.cast(arith, ctx.load(0, idx)), Ex.cast(arith, ctx.load(1, si)));
       if (compute != arith) {
         q = Ex.cast(arith, Ex.cast(compute, q));
       }
+      if (!integer) {
+        Expr v = q;
+        if (ctx.numOperands() > 2) {
+          Expr z = Ex.cast(arith, ctx.load(2, Quantization.paramIndex(ctx, 2, si)));
+          Expr sum = Ex.add(q, z);
+          if (compute != arith) {
+            sum = Ex.cast(arith, Ex.cast(compute, sum));
+          }
+          v = Ex.select(Ex.eq(z, Ex.zero(z)), q, sum);
+        }
+        Expr code = Ex.cast(out, v, saturate, LowPrecision.RoundMode.UP);
+        ctx.store(0, idx, Ex.cast(out.compute(), code));
+        return;
+      }
       Expr rounded = Ex.un(UnaryOp.ROUND, q);
       Expr limited = Ex.min(Ex.max(rounded, Ex.c(arith, -0x1p62)), Ex.c(arith, 0x1p62));
       Expr v = Ex.cast(Scalar.I64, limited);
       if (ctx.numOperands() > 2) {
-        v = Ex.add(v, Ex.cast(Scalar.I64, ctx.load(2, si)));
+        v = Ex.add(v, Ex.cast(Scalar.I64, ctx.load(2, Quantization.paramIndex(ctx, 2, si))));
       }
       ctx.store(0, idx, Ex.cast(out, MoveLowering.clamp(v, lo, hi)));
     });

@@ -239,7 +239,7 @@ final class LoopTranslator {
   LLVMTypeRef type(Scalar s) {
     return switch (s) {
       case BOOL -> i1;
-      case I8, U8 -> i8;
+      case I8, U8, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0, F4E2M1, I4, U4, I2, U2 -> i8;
       case I16, U16 -> i16;
       case I32, U32 -> i32;
       case I64, U64 -> i64;
@@ -514,6 +514,11 @@ final class LoopTranslator {
         yield LLVMBuildSelect(b, cond, x, y, "");
       }
       case Expr.Cast c -> cast(c.type(), c.a().type(), expr(c.a()));
+      case Expr.BitCast c -> {
+        LLVMValueRef v = expr(c.a());
+        LLVMTypeRef t = type(c.type());
+        yield LLVMTypeOf(v).equals(t) ? v : LLVMBuildBitCast(b, v, t, "");
+      }
     };
   }
 

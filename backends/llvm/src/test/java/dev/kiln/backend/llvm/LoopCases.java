@@ -5,6 +5,7 @@ import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.loop.BinaryOp;
 import dev.kiln.ir.loop.Buffer;
+import dev.kiln.ir.loop.Ex;
 import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.LoopFunc;
 import dev.kiln.ir.loop.Scalar;
@@ -154,8 +155,9 @@ final class LoopCases {
     return new Expr.FloatConst(Scalar.F32, v);
   }
 
+  /** A plain {@link Expr.Cast}, or for the low-precision types {@link Ex#cast}'s expansion. */
   static Expr cast(Scalar t, Expr a) {
-    return new Expr.Cast(t, a);
+    return t.isLowPrecision() || a.type().isLowPrecision() ? Ex.cast(t, a) : new Expr.Cast(t, a);
   }
 
   static double[] ramp(int n, double from, double to) {
@@ -489,6 +491,19 @@ final class LoopCases {
       f.map(44, Schedule.DEFAULT, i -> load(h, i));
     }
     f.map(nf, Schedule.DEFAULT, i -> cast(Scalar.BF16, load(x, i)));
+    for (Scalar low : Scalar.values()) {
+      if (low.isLowPrecision()) {
+        int count = low.bits() < 8 ? 1 << low.bits() : 256;
+        int shift = 32 - low.bits();
+        boolean signed = low == Scalar.I4 || low == Scalar.I2;
+        byte[] codes = new byte[count];
+        for (int c = 0; c < count; c++) {
+          codes[c] = (byte) (signed ? (c << shift) >> shift : c);
+        }
+        Buffer all = f.input(low, Tensor.ofBytes(type(low, count), codes));
+        f.map(count, Schedule.DEFAULT, i -> cast(Scalar.F32, load(all, i)));
+      }
+    }
     ByteBuffer nans = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
     for (int bits : new int[] { 0x7f800001, 0xff800001, 0x7fbfffff, 0x7f7fffff }) {
       nans.putInt(bits);

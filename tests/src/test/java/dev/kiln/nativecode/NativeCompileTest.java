@@ -249,7 +249,10 @@ class NativeCompileTest {
     assertEquals(1, bad.err().strip().lines().count(), bad.err());
   }
 
-  /** An op without a native lowering: exit 3, the op named on one line, no files written. */
+  /**
+   * An op without a native lowering, for the host and for {@code --target c}: exit 3, the op named
+   * on one line, no files written.
+   */
   @Test
   void unsupportedOpsExitThreeAndWriteNothing(@TempDir Path tmp) throws IOException {
     Path scan = Path.of("../../shared/conformance/onnx-node/test_scan9_sum/model.onnx");
@@ -257,21 +260,25 @@ class NativeCompileTest {
       Files.isRegularFile(scan),
       "skipped: " + scan.toAbsolutePath().normalize() + " is absent"
     );
-    Cli.Result r = Cli.run(
-      "compile",
-      scan.toString(),
-      "--input",
-      "initial=2",
-      "--input",
-      "x=3x2",
-      "-o",
-      tmp.toString()
-    );
-    assertEquals(3, r.status(), r.err());
-    assertTrue(r.err().contains("the native backend does not support: nn.scan"), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    try (var files = Files.list(tmp)) {
-      assertEquals(0, files.count());
+    for (String target : List.of("x86_64-linux-gnu", "c")) {
+      Cli.Result r = Cli.run(
+        "compile",
+        scan.toString(),
+        "--target",
+        target,
+        "--input",
+        "initial=2",
+        "--input",
+        "x=3x2",
+        "-o",
+        tmp.toString()
+      );
+      assertEquals(3, r.status(), r.err());
+      assertTrue(r.err().contains("the native backend does not support: nn.scan"), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      try (var files = Files.list(tmp)) {
+        assertEquals(0, files.count(), target);
+      }
     }
   }
 

@@ -13,7 +13,9 @@ import java.util.Set;
  * gives them. Every binary operation is parenthesized. Integer {@code ADD}, {@code SUB}, {@code
  * MUL} and {@code NEG} on values computed from buffer contents are done in an unsigned type, so
  * they wrap as Loop IR says instead of overflowing; on index arithmetic (loop indices and
- * constants), which lowering keeps in range, they are plain operators. Operations without a C
+ * constants), which lowering keeps in range, they are plain operators. {@code AND} and {@code OR}
+ * on {@code BOOL} are {@code &&} and {@code ||}: expressions have no side effects and every load
+ * is in range, so not evaluating the second operand changes nothing. Operations without a C
  * operator of the same meaning call {@link CHelpers}.
  */
 final class CExpressions {
@@ -106,7 +108,7 @@ final class CExpressions {
       case Expr.Unary u -> unary(u.op(), u.a());
       case Expr.Binary b -> binary(b.op(), b.a(), b.b());
       case Expr.Select s -> "(" +
-      top(s.cond()) +
+      expr(s.cond()) +
       " ? " +
       operand(s.a()) +
       " : " +
@@ -265,8 +267,8 @@ final class CExpressions {
       case MUL -> "*";
       case DIV -> "/";
       case REM -> "%";
-      case AND -> "&";
-      case OR -> "|";
+      case AND -> t == Scalar.BOOL ? "&&" : "&";
+      case OR -> t == Scalar.BOOL ? "||" : "|";
       case XOR -> "^";
       case EQ -> "==";
       case NE -> "!=";

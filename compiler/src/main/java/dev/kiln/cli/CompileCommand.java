@@ -1,10 +1,12 @@
 package dev.kiln.cli;
 
-import dev.kiln.backend.llvm.Clang;
-import dev.kiln.backend.llvm.Targets;
+import dev.kiln.backend.Artifacts;
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.CHeader;
+import dev.kiln.backend.EmitOptions;
+import dev.kiln.backend.LoopModule;
+import dev.kiln.emit.Backends;
 import dev.kiln.emit.CHarness;
-import dev.kiln.emit.CHeader;
-import dev.kiln.emit.NativeCompiler;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
@@ -33,8 +35,11 @@ import picocli.CommandLine.Option;
  * header}, {@code so} ({@code NAME.so}: the object linked by the bundled {@code ld.lld}), {@code
  * asm} ({@code NAME.s}), {@code llvm} ({@code NAME.ll}, after optimization),
  * {@code ir} ({@code NAME.kir}, the optimized Graph IR), {@code loop} ({@code NAME.loop}, the Loop
- * IR), {@code harness} ({@code NAME_harness.c}). Every file is written to a temporary name and
- * renamed, and nothing is written when compilation fails. Compiling twice gives identical files.
+ * IR), {@code harness} ({@code NAME_harness.c}), {@code c} (portable C99: {@code NAME.c}, {@code
+ * NAME.h}, {@code NAME_kernels.c} and the runtime-c files they need under {@code runtime-c/}; the
+ * default of {@code --target c}, which writes no object). Every file is written to a temporary
+ * name and renamed, and nothing is written when compilation fails. Compiling twice gives identical
+ * files.
  */
 @Command(
   name = "compile",
@@ -53,6 +58,7 @@ final class CompileCommand implements Callable<Integer> {
     ir,
     loop,
     harness,
+    c,
   }
 
   @Mixin
@@ -61,7 +67,11 @@ final class CompileCommand implements Callable<Integer> {
   @Option(names = { "-o", "--output-dir" }, paramLabel = "DIR", description = "Default: .")
   private Path outputDir = Path.of(".");
 
-  @Option(names = "--target", paramLabel = "TRIPLE", description = "Default: the host.")
+  @Option(
+    names = "--target",
+    paramLabel = "TRIPLE",
+    description = "Default: the host; c for portable C99 source."
+  )
   private String target;
 
   @Option(names = "--cpu", paramLabel = "NAME", description = "Default: the target's baseline.")
@@ -97,7 +107,10 @@ final class CompileCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Set<Emit> kinds = emit.isEmpty() ? EnumSet.of(Emit.obj, Emit.header) : EnumSet.copyOf(emit);
+    boolean portable = Backends.C_TARGET.equals(target);
+    Set<Emit> kinds = emit.isEmpty()
+      ? portable ? EnumSet.of(Emit.c) : EnumSet.of(Emit.obj, Emit.header)
+      : EnumSet.copyOf(emit);
     String prefix = name != null ? name : defaultName(source.model);
     if (!CHeader.validName(prefix)) {
       throw DiagnosticException.error(
@@ -105,44 +118,55 @@ final class CompileCommand implements Callable<Integer> {
         "--name " + prefix + ": must be a C identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63)"
       );
     }
-    Targets.Resolved resolved = NativeCompiler.resolve(target, cpu);
+    if (kinds.contains(Emit.c) && target != null && !portable) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--emit c: C source is compiled for --target c, not " + target
+      );
+    }
+    Set<Emit> objectKinds = EnumSet.of(Emit.obj, Emit.so, Emit.asm, Emit.llvm);
+    objectKinds.retainAll(kinds);
+    if ((portable || kinds.contains(Emit.c)) && !objectKinds.isEmpty()) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--emit " +
+        objectKinds.iterator().next() +
+        ": the portable C target writes C source (--emit c, header, harness, ir, loop)"
+      );
+    }
+    Backend backend = Backends.forTarget(kinds.contains(Emit.c) ? Backends.C_TARGET : target, cpu);
     ModelInputs in = ModelInputs.of(inputs);
     ImportedModel m = source.load(in.options());
     passOptions
       .manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS)
       .run(m.module(), main.err);
-    LoopFunc f = Lowering.lower(
+    String sourceName = source.model.getFileName().toString();
+    LoopModule module = Lowering.lowerModule(
       m.module().funcs().getFirst(),
       prefix,
       m.inputNames(),
       m.outputNames(),
-      Targets.info(resolved)
+      backend.target(),
+      sourceName
     );
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    boolean needObject = kinds.contains(Emit.obj) || kinds.contains(Emit.so);
-    if (needObject || kinds.contains(Emit.asm) || kinds.contains(Emit.llvm)) {
-      NativeCompiler.Outputs o = NativeCompiler.all(
-        f,
-        resolved,
-        kinds.contains(Emit.asm),
-        kinds.contains(Emit.llvm)
-      );
-      if (kinds.contains(Emit.obj)) {
-        files.put(prefix + ".o", o.object());
-      }
-      if (kinds.contains(Emit.so)) {
-        files.put(prefix + ".so", Clang.bundled().linkShared(o.object(), resolved));
-      }
-      if (kinds.contains(Emit.asm)) {
-        files.put(prefix + ".s", utf8(o.assembly()));
-      }
-      if (kinds.contains(Emit.llvm)) {
-        files.put(prefix + ".ll", utf8(o.llvmIr()));
+    LoopFunc f = module.func();
+    Set<Artifacts.Kind> wanted = EnumSet.noneOf(Artifacts.Kind.class);
+    for (Emit e : kinds) {
+      switch (e) {
+        case obj -> wanted.add(Artifacts.Kind.OBJECT);
+        case so -> wanted.add(Artifacts.Kind.SHARED_LIBRARY);
+        case asm -> wanted.add(Artifacts.Kind.ASSEMBLY);
+        case llvm -> wanted.add(Artifacts.Kind.LLVM_IR);
+        case c -> wanted.add(Artifacts.Kind.C_SOURCE);
+        default -> {}
       }
     }
-    String sourceName = source.model.getFileName().toString();
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    if (!wanted.isEmpty()) {
+      files.putAll(backend.compile(module, backend.target(), new EmitOptions(wanted)).files());
+    }
     if (kinds.contains(Emit.header) || kinds.contains(Emit.harness)) {
-      files.put(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));
+      files.putIfAbsent(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));
     }
     if (kinds.contains(Emit.harness)) {
       files.put(prefix + "_harness.c", utf8(CHarness.of(f, prefix)));
@@ -154,15 +178,47 @@ final class CompileCommand implements Callable<Integer> {
       files.put(prefix + ".loop", utf8(f.toString()));
     }
     OutputFiles.writeAll(outputDir, files);
+    String[] targetCpu = backend.target().name().split("/", 2);
     main.err.printf(
       "kiln compile: %s for %s, cpu %s (%s kernels): %s%n",
       prefix,
-      resolved.target().name(),
-      resolved.cpuName(),
-      Targets.info(resolved).kernels(),
-      String.join(" ", files.keySet())
+      targetCpu[0],
+      targetCpu[1],
+      backend.target().kernels(),
+      listing(files.keySet())
     );
+    if (files.containsKey(prefix + ".c")) {
+      main.err.printf(
+        "kiln compile: build with: cc -std=c99 -I %s -c %s%n",
+        outputDir.resolve("runtime-c/include"),
+        String.join(
+          " ",
+          files
+            .keySet()
+            .stream()
+            .filter(n -> !n.contains("/") && n.endsWith(".c") && !n.endsWith("_harness.c"))
+            .map(n -> outputDir.resolve(n).toString())
+            .toList()
+        )
+      );
+    }
     return Main.OK;
+  }
+
+  /** The file names, with the files under a folder summarized as {@code folder/ (N files)}. */
+  private static String listing(Set<String> names) {
+    List<String> out = new ArrayList<>();
+    Map<String, Integer> folders = new LinkedHashMap<>();
+    for (String n : names) {
+      int slash = n.indexOf('/');
+      if (slash < 0) {
+        out.add(n);
+      } else {
+        folders.merge(n.substring(0, slash + 1), 1, Integer::sum);
+      }
+    }
+    folders.forEach((d, k) -> out.add(d + " (" + k + " files)"));
+    return String.join(" ", out);
   }
 
   private static byte[] utf8(String s) {

@@ -38,7 +38,8 @@ final class ConformanceCommand implements Callable<Integer> {
   enum Backend {
     INTERP,
     LOOP,
-    NATIVE;
+    NATIVE,
+    C;
 
     @Override
     public String toString() {
@@ -107,6 +108,12 @@ final class ConformanceCommand implements Callable<Integer> {
     } catch (PatternSyntaxException e) {
       throw DiagnosticException.error(Location.UNKNOWN, "--filter: " + e.getDescription());
     }
+    if (backend == Backend.C && (target != null || cpu != null)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--backend c builds portable C with the host's cc; it takes no --target or --cpu"
+      );
+    }
     Map<String, Tolerance> overrides = tolerances == null
       ? Map.of()
       : ConformanceRunner.readOverrides(tolerances);
@@ -122,6 +129,7 @@ final class ConformanceCommand implements Callable<Integer> {
         case INTERP -> ConformanceRunner.Engine.INTERPRETER;
         case LOOP -> LoopEngine.INSTANCE;
         case NATIVE -> new NativeEngine(NativeCompiler.resolve(target, cpu), timeout);
+        case C -> NativeEngine.portableC(timeout, 1);
       }
     );
     runner.run(tests, jobs, r -> {

@@ -1,7 +1,7 @@
 package dev.kiln.cli;
 
+import dev.kiln.backend.CHeader;
 import dev.kiln.backend.llvm.Targets;
-import dev.kiln.emit.CHeader;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.TempDir;
 import dev.kiln.emit.Toolchain;

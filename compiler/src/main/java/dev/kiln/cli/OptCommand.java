@@ -133,9 +133,7 @@ final class OptCommand implements Callable<Integer> {
     String result;
     if (lower) {
       StringBuilder loops = new StringBuilder();
-      dev.kiln.ir.loop.TargetInfo info = dev.kiln.backend.llvm.Targets.info(
-        dev.kiln.emit.NativeCompiler.resolve(target, cpu)
-      );
+      dev.kiln.ir.loop.TargetInfo info = dev.kiln.emit.Backends.forTarget(target, cpu).target();
       for (Func f : module.funcs()) {
         loops.append(Lowering.lower(f, f.name(), List.of(), List.of(), info));
       }

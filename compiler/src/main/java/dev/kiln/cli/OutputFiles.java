@@ -82,16 +82,19 @@ public final class OutputFiles {
   }
 
   /**
-   * Writes every file of {@code files} (name to bytes) into {@code dir}: all are written to
-   * temporary names first and renamed only when every write succeeded.
+   * Writes every file of {@code files} (name to bytes; a name may have folders, separated by
+   * {@code /}) into {@code dir}: all are written to temporary names first and renamed only when
+   * every write succeeded.
    */
   public static void writeAll(Path dir, Map<String, byte[]> files) {
     Map<Path, Path> staged = new LinkedHashMap<>();
     try {
       Files.createDirectories(dir);
       for (Map.Entry<String, byte[]> e : files.entrySet()) {
-        Path tmp = stage(dir, e.getKey());
-        staged.put(tmp, dir.resolve(e.getKey()));
+        Path target = dir.resolve(e.getKey());
+        Files.createDirectories(target.getParent());
+        Path tmp = stage(target.getParent(), target.getFileName().toString());
+        staged.put(tmp, target);
         Files.write(tmp, e.getValue());
       }
       for (Map.Entry<Path, Path> e : staged.entrySet()) {

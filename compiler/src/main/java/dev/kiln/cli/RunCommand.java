@@ -34,7 +34,8 @@ final class RunCommand implements Callable<Integer> {
   enum Backend {
     INTERP,
     LOOP,
-    NATIVE;
+    NATIVE,
+    C;
 
     @Override
     public String toString() {
@@ -116,19 +117,26 @@ final class RunCommand implements Callable<Integer> {
         " (use --input NAME=FILE)"
       );
     }
+    if (backend == Backend.NATIVE || backend == Backend.C) {
+      if (threads < 1 || threads > 1024) {
+        throw DiagnosticException.error(Location.UNKNOWN, "--threads must be in [1, 1024]");
+      }
+    }
+    if (backend == Backend.C && (target != null || cpu != null)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--backend c builds portable C with the host's cc; it takes no --target or --cpu"
+      );
+    }
     List<Tensor> outputs = switch (backend) {
       case INTERP -> Interpreter.run(m.module().funcs().getFirst(), args);
       case LOOP -> LoopEngine.INSTANCE.run(m, args);
-      case NATIVE -> {
-        if (threads < 1 || threads > 1024) {
-          throw DiagnosticException.error(Location.UNKNOWN, "--threads must be in [1, 1024]");
-        }
-        yield new NativeEngine(
-          NativeCompiler.resolve(target, NativeCompiler.hostCpuByDefault(target, cpu)),
-          3600,
-          threads
-        ).run(m, args);
-      }
+      case NATIVE -> new NativeEngine(
+        NativeCompiler.resolve(target, NativeCompiler.hostCpuByDefault(target, cpu)),
+        3600,
+        threads
+      ).run(m, args);
+      case C -> NativeEngine.portableC(3600, threads).run(m, args);
     };
     for (int i = 0; i < outputs.size(); i++) {
       OutputFiles.write(outputDir.resolve("output_" + i + ".npy"), Npy.encode(outputs.get(i)));

@@ -1,15 +1,13 @@
 package dev.kiln.emit;
 
-import dev.kiln.backend.llvm.LlvmCodegen;
-import dev.kiln.backend.llvm.LlvmTarget;
+import dev.kiln.backend.Artifacts;
+import dev.kiln.backend.EmitOptions;
+import dev.kiln.backend.LoopModule;
+import dev.kiln.backend.llvm.LlvmBackend;
 import dev.kiln.backend.llvm.Targets;
 import dev.kiln.ir.loop.LoopFunc;
-import java.util.EnumSet;
 
-/**
- * The one place the compiler hands Loop IR to the LLVM backend: object code, assembly and
- * optimized LLVM IR of a lowered function for a target.
- */
+/** LLVM target names as the command line gives them, and the object code of a lowered function. */
 public final class NativeCompiler {
 
   private NativeCompiler() {}
@@ -31,24 +29,11 @@ public final class NativeCompiler {
     return target == null || target.equals(Targets.host().name()) ? Targets.NATIVE : null;
   }
 
-  /** The ELF object of {@code f} for {@code target}. */
+  /** The ELF object of {@code f} for {@code target}, through the {@link LlvmBackend}. */
   public static byte[] object(LoopFunc f, Targets.Resolved target) {
-    return LlvmCodegen.compile(f, target).object();
-  }
-
-  /** The object and, when asked for, the assembly and optimized LLVM IR (null otherwise). */
-  public record Outputs(byte[] object, String assembly, String llvmIr) {}
-
-  /** One compilation giving the object and the texts asked for. */
-  public static Outputs all(LoopFunc f, Targets.Resolved target, boolean asm, boolean llvm) {
-    EnumSet<LlvmTarget.Output> kinds = EnumSet.of(LlvmTarget.Output.OBJECT);
-    if (asm) {
-      kinds.add(LlvmTarget.Output.ASSEMBLY);
-    }
-    if (llvm) {
-      kinds.add(LlvmTarget.Output.LLVM_IR);
-    }
-    LlvmCodegen.Compiled c = LlvmCodegen.compile(f, target, kinds);
-    return new Outputs(c.object(), asm ? c.assembly() : null, llvm ? c.llvmIr() : null);
+    LlvmBackend backend = new LlvmBackend(target);
+    return backend
+      .compile(LoopModule.of(f), backend.target(), EmitOptions.of(Artifacts.Kind.OBJECT))
+      .get(Artifacts.Kind.OBJECT);
   }
 }

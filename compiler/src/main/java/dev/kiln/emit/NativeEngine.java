@@ -1,5 +1,12 @@
 package dev.kiln.emit;
 
+import dev.kiln.backend.Artifacts;
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.CHeader;
+import dev.kiln.backend.EmitOptions;
+import dev.kiln.backend.LoopModule;
+import dev.kiln.backend.c.CBackend;
+import dev.kiln.backend.llvm.LlvmBackend;
 import dev.kiln.backend.llvm.Targets;
 import dev.kiln.conformance.ConformanceRunner;
 import dev.kiln.frontend.ImportedModel;
@@ -16,17 +23,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs a model as native code: lowers it, compiles it for {@code target} with the harness ({@code
- * --emit harness}), links it with the target's {@link Toolchain}, runs the program (under qemu for
- * a cross target) on {@code .npy} files in a temporary directory, and reads the outputs back. This
- * is {@code kiln run --backend native} and {@code kiln conformance --backend native}; {@link
- * #bench} times the same program for {@code kiln bench}.
+ * Runs a model as native code: lowers it for a {@link Backend}'s target, compiles it to the
+ * backend's {@linkplain Backend#linkable linkable} artifacts (an object from LLVM, C source from
+ * the C backend), builds them with the harness ({@code --emit harness}) by the target's {@link
+ * Toolchain}, runs the program (under qemu for a cross target) on {@code .npy} files in a
+ * temporary directory, and reads the outputs back. This is {@code kiln run --backend native|c} and
+ * {@code kiln conformance --backend native|c}; {@link #bench} times the same program for {@code
+ * kiln bench}.
  */
 public final class NativeEngine implements ConformanceRunner.Engine {
 
   private static final String NAME = "model";
 
-  private final Targets.Resolved target;
+  private final Backend backend;
   private final Toolchain toolchain;
   private final long timeoutSeconds;
   private final int threads;
@@ -37,19 +46,30 @@ public final class NativeEngine implements ConformanceRunner.Engine {
 
   /** An engine whose {@link #run} uses a pool of {@code threads} threads ({@code run_parallel}). */
   public NativeEngine(Targets.Resolved target, long timeoutSeconds, int threads) {
-    this.target = target;
-    this.toolchain = Toolchain.forTarget(target);
+    this(new LlvmBackend(target), Toolchain.forTarget(target), timeoutSeconds, threads);
+  }
+
+  /** An engine compiling through {@code backend} and building with {@code toolchain}. */
+  public NativeEngine(Backend backend, Toolchain toolchain, long timeoutSeconds, int threads) {
+    this.backend = backend;
+    this.toolchain = toolchain;
     this.timeoutSeconds = timeoutSeconds;
     this.threads = threads;
   }
 
+  /** The engine of the portable C backend, built by the host's {@code cc}. */
+  public static NativeEngine portableC(long timeoutSeconds, int threads) {
+    return new NativeEngine(new CBackend(), Toolchain.host(), timeoutSeconds, threads);
+  }
+
   @Override
   public List<Tensor> run(ImportedModel m, List<Tensor> args) {
-    LoopFunc f = lower(m);
-    byte[] object = NativeCompiler.object(f, target);
+    LoopModule module = lower(m);
+    LoopFunc f = module.func();
+    Artifacts code = compile(module);
     try (TempDir tmp = TempDir.create("kiln-native")) {
       Path dir = tmp.path();
-      Path exe = link(f, object, dir);
+      Path exe = link(f, code, dir);
       List<String> files = new ArrayList<>(List.of("--threads", "" + threads));
       files.addAll(inputFiles(dir, args));
       for (int i = 0; i < f.outputs().size(); i++) {
@@ -91,11 +111,12 @@ public final class NativeEngine implements ConformanceRunner.Engine {
    * one by one in the harness's {@code --bench} mode, on a pool of {@code threads} threads.
    */
   public Timing bench(ImportedModel m, List<Tensor> args, long warmup, long runs, int threads) {
-    LoopFunc f = lower(m);
-    byte[] object = NativeCompiler.object(f, target);
+    LoopModule module = lower(m);
+    LoopFunc f = module.func();
+    Artifacts code = compile(module);
     try (TempDir tmp = TempDir.create("kiln-bench")) {
       Path dir = tmp.path();
-      Path exe = link(f, object, dir);
+      Path exe = link(f, code, dir);
       List<String> files = new ArrayList<>(
         List.of("--threads", "" + threads, "--bench", "" + warmup, "" + runs)
       );
@@ -112,7 +133,7 @@ public final class NativeEngine implements ConformanceRunner.Engine {
         Double.parseDouble(w[7]),
         Double.parseDouble(w[9]),
         Double.parseDouble(w[11]),
-        object.length,
+        code.get(backend.linkable()).length,
         f.workspaceBytes(threads)
       );
     } catch (IOException e) {
@@ -120,28 +141,56 @@ public final class NativeEngine implements ConformanceRunner.Engine {
     }
   }
 
-  private LoopFunc lower(ImportedModel m) {
-    return Lowering.lower(
+  private LoopModule lower(ImportedModel m) {
+    return Lowering.lowerModule(
       m.module().funcs().getFirst(),
       NAME,
       m.inputNames(),
       m.outputNames(),
-      Targets.info(target)
+      backend.target(),
+      NAME
     );
   }
 
-  /** Writes the object, header and harness into {@code dir} and links the program. */
-  private Path link(LoopFunc f, byte[] object, Path dir) throws IOException {
-    Files.write(dir.resolve(NAME + ".o"), object);
-    Files.writeString(dir.resolve(NAME + ".h"), CHeader.of(f, NAME, NAME));
-    Files.writeString(dir.resolve(NAME + "_harness.c"), CHarness.of(f, NAME));
+  private Artifacts compile(LoopModule module) {
+    return backend.compile(module, backend.target(), EmitOptions.of(backend.linkable()));
+  }
+
+  /**
+   * Writes the artifacts, the header and the harness into {@code dir} and builds the program from
+   * the harness and every top-level C source or object among the artifacts; generated C is
+   * compiled at {@code -O2} under {@link Toolchain#STRICT_C99} first.
+   */
+  private Path link(LoopFunc f, Artifacts code, Path dir) throws IOException {
+    List<Path> sources = new ArrayList<>();
+    Path harness = dir.resolve(NAME + "_harness.c");
+    Files.writeString(harness, CHarness.of(f, NAME));
+    sources.add(harness);
+    for (var e : code.files().entrySet()) {
+      Path p = dir.resolve(e.getKey());
+      Files.createDirectories(p.getParent());
+      Files.write(p, e.getValue());
+      String file = e.getKey();
+      if (!file.contains("/") && (file.endsWith(".c") || file.endsWith(".o"))) {
+        sources.add(p);
+      }
+    }
+    Path header = dir.resolve(NAME + ".h");
+    if (!Files.exists(header)) {
+      Files.writeString(header, CHeader.of(f, NAME, NAME));
+    }
+    List<Path> include = new ArrayList<>(List.of(dir));
+    if (Files.isDirectory(dir.resolve("runtime-c/include"))) {
+      include.add(dir.resolve("runtime-c/include"));
+    }
+    if (backend.linkable() == Artifacts.Kind.C_SOURCE) {
+      List<Path> generated = sources.subList(1, sources.size());
+      List<Path> objects = toolchain.compileC99(List.copyOf(generated), include, dir);
+      generated.clear();
+      sources.addAll(objects);
+    }
     Path exe = dir.resolve(NAME);
-    toolchain.link(
-      List.of(dir.resolve(NAME + "_harness.c"), dir.resolve(NAME + ".o")),
-      dir,
-      exe,
-      false
-    );
+    toolchain.link(sources, include, exe, false);
     return exe;
   }
 

@@ -30,6 +30,15 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
     "-pedantic"
   );
 
+  /** The same warnings under C99: what the C backend's output must pass. */
+  public static final List<String> STRICT_C99 = List.of(
+    "-std=c99",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-pedantic"
+  );
+
   /**
    * The toolchain for {@code target} on this host, or an error saying what to install when a
    * piece is missing.
@@ -38,7 +47,7 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
     String name = target.target().name();
     Targets.Target host = hostTarget();
     if (host != null && host.name().equals(name)) {
-      return new Toolchain(require("cc", "a C compiler (cc)"), List.of(), false);
+      return host();
     }
     return switch (name) {
       case "aarch64-linux-gnu" -> new Toolchain(
@@ -56,6 +65,11 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
         "programs for " + name + " cannot be linked and run on this host"
       );
     };
+  }
+
+  /** The host's {@code cc}, which builds the C backend's output. */
+  public static Toolchain host() {
+    return new Toolchain(require("cc", "a C compiler (cc)"), List.of(), false);
   }
 
   /** Whether {@code forTarget} would succeed. */
@@ -109,9 +123,18 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
    * fast, and compiles in half the time).
    */
   public void link(List<Path> sources, Path includeDir, Path exe, boolean optimize) {
+    link(sources, List.of(includeDir), exe, optimize);
+  }
+
+  /**
+   * Compiles and links {@code sources} as {@link #link(List, Path, Path, boolean)} does, searching
+   * {@code includeDirs} for headers; the first is the working directory of the compiler.
+   */
+  public void link(List<Path> sources, List<Path> includeDirs, Path exe, boolean optimize) {
+    Path includeDir = includeDirs.getFirst();
     List<String> cmd = new ArrayList<>(List.of(compiler, optimize ? "-O2" : "-O0"));
     cmd.addAll(STRICT);
-    cmd.add("-I" + includeDir);
+    includeDirs.forEach(d -> cmd.add("-I" + d));
     if (isStatic) {
       cmd.add("-static");
     }
@@ -123,6 +146,31 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
         "linking failed (" + String.join(" ", cmd) + "): " + r.output().strip()
       );
     }
+  }
+
+  /**
+   * Compiles {@code sources} at {@code -O2} with {@link #STRICT_C99} into objects named after them
+   * in {@code dir} (also the working directory), searching {@code includeDirs} for headers, and
+   * returns the objects.
+   */
+  public List<Path> compileC99(List<Path> sources, List<Path> includeDirs, Path dir) {
+    List<String> cmd = new ArrayList<>(List.of(compiler, "-O2"));
+    cmd.addAll(STRICT_C99);
+    includeDirs.forEach(d -> cmd.add("-I" + d));
+    cmd.add("-c");
+    List<Path> objects = new ArrayList<>();
+    for (Path s : sources) {
+      cmd.add(s.toString());
+      String file = s.getFileName().toString();
+      objects.add(dir.resolve(file.substring(0, file.lastIndexOf('.')) + ".o"));
+    }
+    Result r = exec(cmd, dir, 600);
+    if (r.exit() != 0) {
+      throw new IllegalStateException(
+        "compiling failed (" + String.join(" ", cmd) + "): " + r.output().strip()
+      );
+    }
+    return objects;
   }
 
   /** Runs {@code exe} with {@code args} (under qemu for a cross target) in {@code dir}. */

@@ -109,6 +109,11 @@ final class Emitter {
     });
   }
 
+  /** The number of statements of the outermost body so far. */
+  int size() {
+    return bodies.getLast().size();
+  }
+
   List<Stmt> finish() {
     if (bodies.size() != 1) {
       throw new IllegalStateException("unclosed body");

@@ -1,6 +1,7 @@
 package dev.kiln.lower;
 
 import dev.kiln.analysis.MemoryPlan;
+import dev.kiln.backend.LoopModule;
 import dev.kiln.ir.Block;
 import dev.kiln.ir.BlockArgument;
 import dev.kiln.ir.Diagnostic;
@@ -76,6 +77,7 @@ public final class Lowering {
   private long workspaceBytes;
   private int counter;
   final Emitter emitter = new Emitter();
+  private final List<LoopModule.Group> groups = new ArrayList<>();
 
   /** Where a value's elements come from. */
   sealed interface Storage {}
@@ -108,6 +110,21 @@ public final class Lowering {
     List<String> outputNames,
     TargetInfo target
   ) {
+    return lowerModule(f, name, inputNames, outputNames, target, name).func();
+  }
+
+  /**
+   * Lowers {@code f} as {@link #lower} does, and says which top-level statements compute which
+   * nodes; {@code source} names the model file for generated comments.
+   */
+  public static LoopModule lowerModule(
+    Func f,
+    String name,
+    List<String> inputNames,
+    List<String> outputNames,
+    TargetInfo target,
+    String source
+  ) {
     check(f);
     Set<Node> fused = new HashSet<>();
     for (Node n : f.entry().nodes()) {
@@ -116,7 +133,35 @@ public final class Lowering {
       }
     }
     Lowering l = new Lowering(f, name, target, MemoryPlan.of(f, fused), fused);
-    return l.run(inputNames, outputNames);
+    LoopFunc func = l.run(inputNames, outputNames);
+    return new LoopModule(func, source, l.groups);
+  }
+
+  /** {@code n} and, before it, the elementwise nodes fused into it, each as {@code op "name"}. */
+  private List<String> describe(Node n) {
+    List<String> out = new ArrayList<>();
+    for (Value v : n.operands()) {
+      if (v instanceof OpResult r && fused.contains(r.definingNode())) {
+        out.addAll(describe(r.definingNode()));
+      }
+    }
+    String label = nodeName(n.location());
+    out.add(n.op().name() + (label == null ? "" : " \"" + label + "\""));
+    return out;
+  }
+
+  private static String nodeName(Location at) {
+    return switch (at) {
+      case Location.Named named -> named.name();
+      case Location.Fused fused -> fused
+        .parts()
+        .stream()
+        .map(Lowering::nodeName)
+        .filter(java.util.Objects::nonNull)
+        .findFirst()
+        .orElse(null);
+      default -> null;
+    };
   }
 
   private static void check(Func f) {
@@ -243,8 +288,12 @@ public final class Lowering {
         }
         continue;
       }
+      int from = emitter.size();
       try {
         node(n);
+        if (emitter.size() > from) {
+          groups.add(new LoopModule.Group(from, emitter.size(), describe(n)));
+        }
       } catch (UnsupportedLowering | UnsupportedOperationException e) {
         unsupported.add(
           n.op().name() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")

@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Test;
  *       under {@code qemu-aarch64} (skipped without the cross compiler and qemu). Linking a static
  *       cross program and starting qemu per test is slow, so {@code mvn verify} checks every
  *       {@value #AARCH64_STRIDE}th test in name order; the full list comes from the full run.
+ *   <li>{@code conformance/onnx-node-c.txt}: the portable C backend, built by the host's {@code
+ *       cc} at {@code -O2} under strict C99 warnings ({@code --backend c}); two compiler runs per
+ *       test, so {@code mvn verify} checks every {@value #PORTABLE_C_STRIDE}th test.
  * </ul>
  */
 class OnnxNodeConformanceTest {
@@ -37,6 +40,7 @@ class OnnxNodeConformanceTest {
   static final Path SUITE = Path.of("../../shared/conformance/onnx-node");
   static final Path TOLERANCES = Path.of("../conformance/onnx-node.tolerances");
   static final int AARCH64_STRIDE = 8;
+  static final int PORTABLE_C_STRIDE = 4;
 
   @Test
   void interpreter_listed_passes_still_pass() throws IOException {
@@ -62,6 +66,16 @@ class OnnxNodeConformanceTest {
       Path.of("../conformance/onnx-node-native-aarch64.txt"),
       new NativeEngine(target, 120),
       AARCH64_STRIDE
+    );
+  }
+
+  @Test
+  void portable_c_listed_passes_still_pass() throws IOException {
+    assumeTrue(Toolchain.find("cc").isPresent(), "skipped: no C compiler (cc) to build the C");
+    check(
+      Path.of("../conformance/onnx-node-c.txt"),
+      NativeEngine.portableC(120, 1),
+      PORTABLE_C_STRIDE
     );
   }
 

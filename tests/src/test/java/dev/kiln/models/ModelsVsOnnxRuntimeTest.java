@@ -90,6 +90,14 @@ class ModelsVsOnnxRuntimeTest {
     compare(name, dims, new NativeEngine(t, 600));
   }
 
+  /** The portable C of each model, built by the host's cc at -O2 under strict C99 warnings. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void portable_c_matches_onnx_runtime(String name, List<Long> dims) throws OrtException {
+    assumeTrue(Toolchain.find("cc").isPresent(), "skipped: no C compiler (cc) to build the C");
+    compare(name, dims, NativeEngine.portableC(600, 1));
+  }
+
   /** Objects come out for every target, Cortex-M included (nothing is linked or run there). */
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")

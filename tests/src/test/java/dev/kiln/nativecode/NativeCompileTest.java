@@ -249,7 +249,10 @@ class NativeCompileTest {
     assertEquals(1, bad.err().strip().lines().count(), bad.err());
   }
 
-  /** An op without a native lowering: exit 3, the op named on one line, no files written. */
+  /**
+   * An op without a native lowering, for the host and for {@code --target c}: exit 3, the op named
+   * on one line, no files written.
+   */
   @Test
   void unsupportedOpsExitThreeAndWriteNothing(@TempDir Path tmp) throws IOException {
     Path model = tmp.resolve("shift.onnx");
@@ -270,14 +273,16 @@ class NativeCompileTest {
           .addOutput(OnnxModels.output("y"))
       ).toByteArray()
     );
-    Path out = tmp.resolve("out");
-    Files.createDirectory(out);
-    Cli.Result r = Cli.run("compile", model.toString(), "-o", out.toString());
-    assertEquals(3, r.status(), r.err());
-    assertTrue(r.err().contains("the native backend does not support: nn.bit_shift"), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    try (var files = Files.list(out)) {
-      assertEquals(0, files.count());
+    for (String target : List.of("x86_64-linux-gnu", "c")) {
+      Path out = tmp.resolve("out-" + target);
+      Files.createDirectory(out);
+      Cli.Result r = Cli.run("compile", model.toString(), "--target", target, "-o", out.toString());
+      assertEquals(3, r.status(), r.err());
+      assertTrue(r.err().contains("the native backend does not support: nn.bit_shift"), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      try (var files = Files.list(out)) {
+        assertEquals(0, files.count(), target);
+      }
     }
   }
 

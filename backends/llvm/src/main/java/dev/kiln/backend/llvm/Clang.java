@@ -268,6 +268,28 @@ public final class Clang {
     }
   }
 
+  /**
+   * Compiles the C {@code sources} to objects in {@code workDir} for the host, with {@code flags}
+   * (language standard, warnings, optimization, include directories) and the package's resource
+   * headers; clang's diagnostics on failure are an {@link IllegalStateException}. This is how
+   * generated C is checked against clang where no system clang is installed.
+   */
+  public void compileHostC(List<String> flags, List<Path> sources, Path workDir) {
+    List<String> cmd = new ArrayList<>(List.of(executable.toString()));
+    if (resourceDir != null) {
+      cmd.addAll(List.of("-resource-dir", resourceDir.toString()));
+    }
+    cmd.addAll(flags);
+    cmd.add("-c");
+    sources.forEach(s -> cmd.add(s.toString()));
+    Result r = run(cmd, workDir);
+    if (r.exit != 0) {
+      throw new IllegalStateException(
+        String.join(" ", cmd) + " exited with " + r.exit + ": " + r.stderr.strip()
+      );
+    }
+  }
+
   private record Result(int exit, String stdout, String stderr) {}
 
   private Result run(List<String> cmd, Path workDir) {

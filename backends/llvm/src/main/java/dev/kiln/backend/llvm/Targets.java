@@ -1,5 +1,6 @@
 package dev.kiln.backend.llvm;
 
+import dev.kiln.backend.KernelConfig;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.loop.TargetInfo;
@@ -276,11 +277,6 @@ public final class Targets {
 
   /** The {@code -D} definitions that compile the runtime-c kernels for {@link #info}'s block. */
   public static List<String> kernelDefines(Resolved r) {
-    TargetInfo t = info(r);
-    return List.of(
-      "KILN_VLEN=" + t.vectorLanes(),
-      "KILN_GEMM_MR=" + t.gemmMr(),
-      "KILN_GEMM_NR=" + t.gemmNr()
-    );
+    return KernelConfig.defines(info(r));
   }
 }

@@ -1,4 +1,4 @@
-package dev.kiln.emit;
+package dev.kiln.backend;
 
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.LoopFunc;
@@ -129,7 +129,8 @@ public final class CHeader {
     return s.append('"').toString();
   }
 
-  private static String comment(String text) {
+  /** {@code text} safe inside a C comment: printable ASCII kept, no comment terminator. */
+  public static String comment(String text) {
     StringBuilder s = new StringBuilder();
     for (char c : text.toCharArray()) {
       s.append(c >= 0x20 && c < 0x7f ? c : '?');

@@ -1,0 +1,33 @@
+package dev.kiln.emit;
+
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.c.CBackend;
+import dev.kiln.backend.llvm.LlvmBackend;
+import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.Location;
+
+/**
+ * The backend for a {@code --target}/{@code --cpu} pair: {@code c} is the portable C backend
+ * (which takes no CPU), anything else an LLVM target ({@link NativeCompiler#resolve}).
+ */
+public final class Backends {
+
+  /** The {@code --target} name of the portable C backend. */
+  public static final String C_TARGET = "c";
+
+  private Backends() {}
+
+  /** The backend for {@code target} (null: the host) and {@code cpu} (null: the default). */
+  public static Backend forTarget(String target, String cpu) {
+    if (C_TARGET.equals(target)) {
+      if (cpu != null) {
+        throw DiagnosticException.error(
+          Location.UNKNOWN,
+          "--cpu " + cpu + ": the portable C target takes no CPU"
+        );
+      }
+      return new CBackend();
+    }
+    return new LlvmBackend(NativeCompiler.resolve(target, cpu));
+  }
+}

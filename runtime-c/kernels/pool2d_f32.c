@@ -55,7 +55,7 @@ static float reduce_plane(const float *KILN_RESTRICT x, ptrdiff_t n, bool is_max
   return r;
 }
 
-/* One call's operands and the planes a chunk of it pools. */
+/* One call's operands and the planes or output rows a chunk of it pools. */
 typedef struct pool_task {
   const kiln_pool2d_f32_params_t *p;
   bool is_max, global;
@@ -63,7 +63,7 @@ typedef struct pool_task {
   const float *KILN_RESTRICT bias;
   const float *KILN_RESTRICT residual;
   float *KILN_RESTRICT y;
-  ptrdiff_t planes, chunks;
+  ptrdiff_t units, chunks; /* planes (global pooling) or output rows, and their chunks */
 } pool_task_t;
 
 /* Pooling over whole planes (global pooling): one reduction per plane of [pl0, pl1). */
@@ -136,20 +136,20 @@ static void max_across_columns(const float *KILN_RESTRICT rowmax, ptrdiff_t c0, 
 
 #if KILN_VLEN > 1
 /*
- * The maximum (a NaN wins) or the sum over the window's columns and the first nrows (<= K) input
- * rows rows[r] of the KILN_VLEN output columns from t, whose every tap is inside its row and, with
+ * The maximum (a NaN wins) or the sum over the window's K columns and the first nrows (<= KH)
+ * input rows rows[r] of the KILN_VLEN output columns from t, whose every tap is inside its row and, with
  * stride 2, one column more (each tap loads the floats from its first column and keeps the even
- * lanes). Inlined with constant K and S, the K x K taps are loaded independently and combined as a
+ * lanes). Inlined with constant KH, K and S, the KH x K taps are loaded independently and combined as a
  * balanced tree, so no chain of K * K dependent maxima or sums limits the speed; the maximum's
  * tree takes plain maxima (one instruction) and a lane with a NaN tap is set to NaN at the end.
  */
 static inline __attribute__((always_inline)) kiln_vf
-pool_vector(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t, const int K, const int S,
-            ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max, kiln_vf init) {
+pool_vector(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t, const int KH, const int K,
+            const int S, ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max, kiln_vf init) {
   kiln_vf v[KILN_POOL_ROW_TAPS];
   kiln_vi nan = {0};
   KILN_UNROLL
-  for (int r = 0; r < K; r++) {
+  for (int r = 0; r < KH; r++) {
     KILN_UNROLL
     for (int kw = 0; kw < K; kw++) {
       kiln_vf tap = init;
@@ -170,9 +170,9 @@ pool_vector(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t, const int K,
     }
   }
   KILN_UNROLL
-  for (int w = 1; w < K * K; w *= 2) {
+  for (int w = 1; w < KH * K; w *= 2) {
     KILN_UNROLL
-    for (int i = 0; i + w < K * K; i += 2 * w) {
+    for (int i = 0; i + w < KH * K; i += 2 * w) {
       v[i] = is_max ? kiln_vsel(v[i] > v[i + w], v[i], v[i + w]) : v[i] + v[i + w];
     }
   }
@@ -183,15 +183,15 @@ pool_vector(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t, const int K,
   return v[0];
 }
 
-/* Interior output columns [vlo, vhi) (at least KILN_VLEN of them) of pool_rows, K x K, stride S. */
+/* Interior output columns [vlo, vhi) (at least KILN_VLEN of them) of pool_rows, KH x K, stride S. */
 static inline __attribute__((always_inline)) void
 pool_vectors(const float *const *rows, ptrdiff_t nrows, ptrdiff_t ow0, ptrdiff_t vlo, ptrdiff_t vhi,
-             const int K, const int S, ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max,
-             float init, float *KILN_RESTRICT acc) {
+             const int KH, const int K, const int S, ptrdiff_t dilation_w, ptrdiff_t pad_left,
+             bool is_max, float init, float *KILN_RESTRICT acc) {
   for (ptrdiff_t t = vlo; t < vhi; t += KILN_VLEN) {
     const ptrdiff_t j = kiln_min_pd(t, vhi - KILN_VLEN);
     *(kiln_vf_u *)(acc + (j - ow0)) =
-        pool_vector(rows, nrows, j, K, S, dilation_w, pad_left, is_max, KILN_SPLAT(init));
+        pool_vector(rows, nrows, j, KH, K, S, dilation_w, pad_left, is_max, KILN_SPLAT(init));
   }
 }
 #endif
@@ -222,29 +222,44 @@ static void pool_columns(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t0
  * KILN_VLEN at a time, the last vector overlapping the one before; the others tap by tap.
  */
 static void pool_rows(const float *const *rows, ptrdiff_t nrows, ptrdiff_t ow0, ptrdiff_t ow1,
-                      ptrdiff_t vlo, ptrdiff_t vhi, ptrdiff_t in_w, ptrdiff_t kernel_w,
+                      ptrdiff_t vlo, ptrdiff_t vhi, ptrdiff_t in_w, ptrdiff_t kernel_h,
+                      ptrdiff_t kernel_w,
                       ptrdiff_t stride_w, ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max,
                       float init, float *KILN_RESTRICT acc) {
   vlo = kiln_max_pd(vlo, ow0);
   vhi = kiln_min_pd(vhi, ow1);
 #if KILN_VLEN > 1
   if (vhi - vlo >= KILN_VLEN) {
-#define KILN_POOL_VECTORS(K, S)                                                                    \
-  pool_vectors(rows, nrows, ow0, vlo, vhi, K, S, dilation_w, pad_left, is_max, init, acc)
-    if (kernel_w == 2) {
-      stride_w == 1 ? KILN_POOL_VECTORS(2, 1) : KILN_POOL_VECTORS(2, 2);
+#define KILN_POOL_VECTORS(KH, K)                                                                   \
+  stride_w == 1                                                                                    \
+      ? pool_vectors(rows, nrows, ow0, vlo, vhi, KH, K, 1, dilation_w, pad_left, is_max, init,     \
+                     acc)                                                                          \
+      : pool_vectors(rows, nrows, ow0, vlo, vhi, KH, K, 2, dilation_w, pad_left, is_max, init, acc)
+    if (kernel_w == 1) {
+      if (kernel_h == 2) {
+        KILN_POOL_VECTORS(2, 1);
+      } else if (kernel_h == 3) {
+        KILN_POOL_VECTORS(3, 1);
+      } else if (kernel_h == 4) {
+        KILN_POOL_VECTORS(4, 1);
+      } else {
+        KILN_POOL_VECTORS(5, 1);
+      }
+    } else if (kernel_w == 2) {
+      KILN_POOL_VECTORS(2, 2);
     } else if (kernel_w == 3) {
-      stride_w == 1 ? KILN_POOL_VECTORS(3, 1) : KILN_POOL_VECTORS(3, 2);
+      KILN_POOL_VECTORS(3, 3);
     } else if (kernel_w == 4) {
-      stride_w == 1 ? KILN_POOL_VECTORS(4, 1) : KILN_POOL_VECTORS(4, 2);
+      KILN_POOL_VECTORS(4, 4);
     } else {
-      stride_w == 1 ? KILN_POOL_VECTORS(5, 1) : KILN_POOL_VECTORS(5, 2);
+      KILN_POOL_VECTORS(5, 5);
     }
 #undef KILN_POOL_VECTORS
   } else {
     vlo = vhi = ow1;
   }
 #else
+  (void)kernel_h;
   vlo = vhi = ow1;
 #endif
   pool_columns(rows, nrows, ow0, vlo, ow0, in_w, kernel_w, stride_w, dilation_w, pad_left, is_max,
@@ -274,8 +289,8 @@ static void pool_finish(const pool_task_t *task, float *KILN_RESTRICT acc, float
                     task->y + row, ow1 - ow0);
 }
 
-/* Windowed pooling of the planes [pl0, pl1). */
-static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) {
+/* Windowed pooling of the output rows [r0, r1), row pl * out_h + oh being row oh of plane pl. */
+static void pool_windows(const pool_task_t *task, ptrdiff_t r0, ptrdiff_t r1) {
   const kiln_pool2d_f32_params_t *p = task->p;
   const bool is_max = task->is_max;
   const float *KILN_RESTRICT x = task->x;
@@ -300,11 +315,13 @@ static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) 
     kiln_valid_range(kw * dilation_w - pad_left, stride_w, in_w, out_w, &tap_lo[kw], &tap_hi[kw]);
   }
   /*
-   * Small windows with stride 1 or 2 pool output rows directly (pool_rows); the output columns
+   * Small windows (square up to 5 x 5, or up to 5 x 1 as LRN's sum across channels) with stride 1
+   * or 2 pool output rows directly (pool_rows); the output columns
    * [vlo, vhi) have every tap inside the input row and, with stride 2, one column more.
    */
-  bool direct = KILN_VLEN > 1 && (stride_w == 1 || stride_w == 2) && kernel_h == kernel_w &&
-                kernel_w >= 2 && kernel_w <= 5;
+  bool direct = KILN_VLEN > 1 && (stride_w == 1 || stride_w == 2) &&
+                ((kernel_h == kernel_w && kernel_w >= 2 && kernel_w <= 5) ||
+                 (kernel_w == 1 && kernel_h >= 2 && kernel_h <= 5));
   ptrdiff_t vlo = 0, vhi = out_w;
   for (ptrdiff_t kw = 0; direct && kw < kernel_w; kw++) {
     vlo = kiln_max_pd(vlo, tap_lo[kw]);
@@ -319,10 +336,11 @@ static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) 
   /* Rows narrower than a vector keep the row-maximum path. */
   direct = direct && vhi - vlo >= KILN_VLEN;
   const float *row_at[KILN_POOL_MAX_TAPS];
-  for (ptrdiff_t pl = pl0; pl < pl1; pl++) {
+  for (ptrdiff_t pl = r0 / out_h; pl * out_h < r1; pl++) {
     const float *xp = x + pl * in_plane;
     const float b = bias != NULL ? bias[pl % p->channels] : 0.0f;
-    for (ptrdiff_t oh = 0; oh < out_h; oh++) {
+    const ptrdiff_t oh1 = kiln_min_pd(out_h, r1 - pl * out_h);
+    for (ptrdiff_t oh = kiln_max_pd(0, r0 - pl * out_h); oh < oh1; oh++) {
       const ptrdiff_t h0 = oh * stride_h - pad_top;
       const ptrdiff_t rows = is_max ? 0 : count_inside(h0, dilation_h, kernel_h, lo_h, hi_h);
       ptrdiff_t nrows = 0;
@@ -336,8 +354,8 @@ static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) 
         const ptrdiff_t ow1 = kiln_min_pd(out_w, ow0 + KILN_POOL_TILE);
         float acc[KILN_POOL_TILE];
         if (direct) {
-          pool_rows(row_at, nrows, ow0, ow1, vlo, vhi, in_w, kernel_w, stride_w, dilation_w,
-                    pad_left, is_max, is_max ? neg_inf.f : 0.0f, acc);
+          pool_rows(row_at, nrows, ow0, ow1, vlo, vhi, in_w, kernel_h, kernel_w, stride_w,
+                    dilation_w, pad_left, is_max, is_max ? neg_inf.f : 0.0f, acc);
           pool_finish(task, acc, b, pl, oh, ow0, ow1, rows, lo_w, hi_w);
           continue;
         }
@@ -410,16 +428,17 @@ static void pool_windows(const pool_task_t *task, ptrdiff_t pl0, ptrdiff_t pl1) 
 
 static void pool_chunk(void *arg, int64_t index) {
   const pool_task_t *t = (const pool_task_t *)arg;
-  const ptrdiff_t pl0 = t->planes * (ptrdiff_t)index / t->chunks;
-  const ptrdiff_t pl1 = t->planes * ((ptrdiff_t)index + 1) / t->chunks;
+  const ptrdiff_t u0 = t->units * (ptrdiff_t)index / t->chunks;
+  const ptrdiff_t u1 = t->units * ((ptrdiff_t)index + 1) / t->chunks;
   if (t->global) {
-    pool_global(t, pl0, pl1);
+    pool_global(t, u0, u1);
   } else {
-    pool_windows(t, pl0, pl1);
+    pool_windows(t, u0, u1);
   }
 }
 
-/* Pools every plane, in one chunk of planes per thread when the work is large enough. */
+/* Pools every plane, in one chunk of planes (global) or output rows per thread when the work is
+ * large enough. */
 static void pool2d(const kiln_pool2d_f32_params_t *p, bool is_max, const float *KILN_RESTRICT x,
                    const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
                    float *KILN_RESTRICT y, const kiln_exec_t *exec) {
@@ -439,8 +458,10 @@ static void pool2d(const kiln_pool2d_f32_params_t *p, bool is_max, const float *
   if (work < KILN_POOL_MIN_PARALLEL_READS) {
     chunks = 1;
   }
-  pool_task_t task = {p,        is_max, global, x, bias, residual, y, planes,
-                      kiln_max_pd(1, kiln_min_pd(chunks, planes))};
+  /* Global pooling is cut by planes, windowed pooling by output rows (a plane may be all). */
+  const ptrdiff_t units = global ? planes : planes * p->out_h;
+  pool_task_t task = {p,        is_max, global, x, bias, residual, y, units,
+                      kiln_max_pd(1, kiln_min_pd(chunks, units))};
   if (task.chunks == 1) {
     pool_chunk(&task, 0);
     return;

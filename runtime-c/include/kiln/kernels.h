@@ -236,8 +236,8 @@ void kiln_depthwise_conv2d_f32(const kiln_depthwise_conv2d_f32_params_t *p,
  * without count_include_pad the divisor is the number of positions inside the input. Max pooling
  * ignores positions outside the input and propagates NaN; a window with no position inside the
  * input gives -infinity (max) or NaN (average without count_include_pad, 0 / 0). The epilogue's
- * bias is per channel. exec's pool gets the planes cut into one chunk per thread (no scratch);
- * exec may be NULL. The result does not depend on the thread count.
+ * bias is per channel. exec's pool gets the output rows of all planes (global pooling: the
+ * planes) cut into one chunk per thread (no scratch); exec may be NULL. The result does not depend on the thread count.
  */
 typedef struct kiln_pool2d_f32_params {
   int32_t batch, channels;

@@ -25,11 +25,14 @@ import java.util.List;
  * times the rounding error of a direct sum (still within 1e-3 relative of ONNX Runtime on the
  * models). Its GEMMs run over tiles where the im2col GEMM runs over output positions, both cut
  * into panels of {@code gemmNr} columns, so it does about {@code 4 * tilePanels / positionPanels}
- * of the im2col multiply-adds. It is taken where that saves at least half ({@link #MIN_GAIN}) and
- * the channel counts are at least {@link #MIN_IN_CHANNELS} and {@link #MIN_OUT_CHANNELS}: measured
- * on AVX-512 with weights streamed from memory, 16 -> 64 channels at 55 x 55 (gain 3.4) ran 1.6x
- * faster, ResNet-50's 14 x 14 stage (gain 1.75) about as fast (with four times the weight bytes)
- * and 9 x 9 or 7 x 7 outputs (gain 0.75, 0.5) slower.
+ * of the im2col multiply-adds. It is taken where the gain, the inverse of that fraction, is at
+ * least {@link #MIN_GAIN}, the channel counts are at least {@link #MIN_IN_CHANNELS} and {@link #MIN_OUT_CHANNELS}, and the
+ * transformed weights, which every block of tiles streams once, stay within {@link
+ * #MAX_WEIGHT_BYTES}. Measured on AVX-512 (Zen 5) with weights streamed from memory, against the
+ * packed direct kernel: 13 x 13 outputs (gain 1.5) 1.4x faster at 48 -> 192 and 64 -> 256
+ * channels, 14 x 14 (gain 1.75) 1.3x to 1.75x faster up to 256 -> 256 (9.9 MB of transformed
+ * weights) but slower at 384 -> 384 (22 MB) and 512 -> 512 (39 MB), 28 x 28 1.6x to 1.8x, and 12
+ * x 12 or smaller (gain 1.25 and below) at best as fast.
  */
 final class WinogradKernel {
 
@@ -43,7 +46,10 @@ final class WinogradKernel {
   static final long MIN_OUT_CHANNELS = 8;
 
   /** Smallest ratio of im2col panels to transform-weighted tile panels that takes it. */
-  static final double MIN_GAIN = 2.0;
+  static final double MIN_GAIN = 1.4;
+
+  /** Largest transformed weight tensor ({@code 36 * out * in} floats) that takes it. */
+  static final long MAX_WEIGHT_BYTES = 16L << 20;
 
   /** G of F(4x4, 3x3) (6 x 3), points 0, 1, -1, 2, -2 and infinity. */
   private static final double[][] G = {
@@ -90,7 +96,8 @@ final class WinogradKernel {
     return (
       x[1] >= MIN_IN_CHANNELS &&
       w[0] >= MIN_OUT_CHANNELS &&
-      positionPanels >= MIN_GAIN * 4 * tilePanels
+      positionPanels >= MIN_GAIN * 4 * tilePanels &&
+      POSITIONS * 4L * w[0] * w[1] <= MAX_WEIGHT_BYTES
     );
   }
 

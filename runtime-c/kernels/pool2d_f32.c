@@ -131,142 +131,161 @@ static void max_across_columns(const float *KILN_RESTRICT rowmax, ptrdiff_t c0, 
   }
 }
 
-/* Taps of the largest window pooled by pool_rows (5 x 5); wider ones pool by rows first. */
-#define KILN_POOL_ROW_TAPS 25
+/* Widest window the separable path pools. */
+#define KILN_POOL_SEP_TAPS 5
 
 #if KILN_VLEN > 1
+static const kiln_f32_bits_t kiln_nan = {0x7FC00000u};
+
 /*
- * The maximum (a NaN wins) or the sum over the window's K columns and the first nrows (<= KH)
- * input rows rows[r] of the KILN_VLEN output columns from t, whose every tap is inside its row and, with
- * stride 2, one column more (each tap loads the floats from its first column and keeps the even
- * lanes). Inlined with constant KH, K and S, the KH x K taps are loaded independently and combined as a
- * balanced tree, so no chain of K * K dependent maxima or sums limits the speed; the maximum's
- * tree takes plain maxima (one instruction) and a lane with a NaN tap is set to NaN at the end.
+ * Input columns [c, c + KILN_VLEN) each reduced over the window's nrows input rows rows[r], init
+ * outside [0, in_w): loaded whole where that stays inside [x_begin, x_end), else column by column.
  */
 static inline __attribute__((always_inline)) kiln_vf
-pool_vector(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t, const int KH, const int K,
-            const int S, ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max, kiln_vf init) {
-  kiln_vf v[KILN_POOL_ROW_TAPS];
-  kiln_vi nan = {0};
-  KILN_UNROLL
-  for (int r = 0; r < KH; r++) {
-    KILN_UNROLL
-    for (int kw = 0; kw < K; kw++) {
-      kiln_vf tap = init;
-      if (r < nrows) {
-        const float *src = rows[r] + t * S + kw * dilation_w - pad_left;
-        if (S == 1) {
-          tap = *(const kiln_vf_u *)src;
-        } else {
-          const kiln_vf a = *(const kiln_vf_u *)src;
-          const kiln_vf b = *(const kiln_vf_u *)(src + KILN_VLEN);
-          tap = __builtin_shufflevector(a, b, KILN_LANES_BY2(0));
-        }
-      }
-      v[r * K + kw] = tap;
-      if (is_max) {
-        nan |= tap != tap;
-      }
-    }
+pool_columns(const float *const *rows, ptrdiff_t nrows, ptrdiff_t c, ptrdiff_t in_w,
+             const float *x_begin, const float *x_end, bool is_max, float init) {
+  const bool inside = c >= 0 && c + KILN_VLEN <= in_w;
+  if (nrows == 0 || c + KILN_VLEN <= 0 || c >= in_w) {
+    return KILN_SPLAT(init);
   }
-  KILN_UNROLL
-  for (int w = 1; w < KH * K; w *= 2) {
-    KILN_UNROLL
-    for (int i = 0; i + w < KH * K; i += 2 * w) {
-      v[i] = is_max ? kiln_vsel(v[i] > v[i + w], v[i], v[i + w]) : v[i] + v[i + w];
+  if (!inside && (rows[0] + c < x_begin || rows[nrows - 1] + c + KILN_VLEN > x_end)) {
+    float lanes[KILN_VLEN];
+    for (ptrdiff_t l = 0; l < KILN_VLEN; l++) {
+      const ptrdiff_t col = c + l;
+      float v = init;
+      for (ptrdiff_t r = 0; col >= 0 && col < in_w && r < nrows; r++) {
+        v = is_max ? max_nan(v, rows[r][col]) : v + rows[r][col];
+      }
+      lanes[l] = v;
+    }
+    return *(const kiln_vf_u *)lanes;
+  }
+  kiln_vf v = *(const kiln_vf_u *)(rows[0] + c);
+  kiln_vi nan = v != v;
+  for (ptrdiff_t r = 1; r < nrows; r++) {
+    const kiln_vf u = *(const kiln_vf_u *)(rows[r] + c);
+    if (is_max) {
+      v = kiln_vsel(u > v, u, v);
+      nan |= u != u;
+    } else {
+      v += u;
     }
   }
   if (is_max) {
-    const kiln_f32_bits_t qnan = {0x7FC00000u};
-    return kiln_vsel(nan, KILN_SPLAT(qnan.f), v[0]);
+    v = kiln_vsel(nan, KILN_SPLAT(kiln_nan.f), v);
   }
-  return v[0];
-}
-
-/* Interior output columns [vlo, vhi) (at least KILN_VLEN of them) of pool_rows, KH x K, stride S. */
-static inline __attribute__((always_inline)) void
-pool_vectors(const float *const *rows, ptrdiff_t nrows, ptrdiff_t ow0, ptrdiff_t vlo, ptrdiff_t vhi,
-             const int KH, const int K, const int S, ptrdiff_t dilation_w, ptrdiff_t pad_left,
-             bool is_max, float init, float *KILN_RESTRICT acc) {
-  for (ptrdiff_t t = vlo; t < vhi; t += KILN_VLEN) {
-    const ptrdiff_t j = kiln_min_pd(t, vhi - KILN_VLEN);
-    *(kiln_vf_u *)(acc + (j - ow0)) =
-        pool_vector(rows, nrows, j, KH, K, S, dilation_w, pad_left, is_max, KILN_SPLAT(init));
-  }
-}
-#endif
-
-/* acc[t - ow0] for the output columns t in [t0, t1) as pool_rows says, one tap at a time. */
-static void pool_columns(const float *const *rows, ptrdiff_t nrows, ptrdiff_t t0, ptrdiff_t t1,
-                         ptrdiff_t ow0, ptrdiff_t in_w, ptrdiff_t kernel_w, ptrdiff_t stride_w,
-                         ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max, float init,
-                         float *KILN_RESTRICT acc) {
-  for (ptrdiff_t t = t0; t < t1; t++) {
-    float a = init;
-    for (ptrdiff_t r = 0; r < nrows; r++) {
-      for (ptrdiff_t kw = 0; kw < kernel_w; kw++) {
-        const ptrdiff_t iw = t * stride_w + kw * dilation_w - pad_left;
-        if (iw >= 0 && iw < in_w) {
-          a = is_max ? max_nan(a, rows[r][iw]) : a + rows[r][iw];
-        }
-      }
+  if (!inside) {
+    kiln_vi col;
+    for (int l = 0; l < KILN_VLEN; l++) {
+      col[l] = (int32_t)(c + l);
     }
-    acc[t - ow0] = a;
+    v = kiln_vsel((col >= 0) & (col < (int32_t)in_w), v, KILN_SPLAT(init));
+  }
+  return v;
+}
+
+/* Lanes o, o + 1, ... of a then b, o < 5. */
+static inline __attribute__((always_inline)) kiln_vf pool_shift(kiln_vf a, kiln_vf b,
+                                                                const int o) {
+  switch (o) {
+  case 0:
+    return a;
+  case 1:
+    return __builtin_shufflevector(a, b, KILN_LANES_FROM(1));
+  case 2:
+    return __builtin_shufflevector(a, b, KILN_LANES_FROM(2));
+  case 3:
+    return __builtin_shufflevector(a, b, KILN_LANES_FROM(3));
+  default:
+    return __builtin_shufflevector(a, b, KILN_LANES_FROM(4));
   }
 }
 
 /*
- * acc[t - ow0] for the output columns t in [ow0, ow1) of an output row: the maximum (a NaN wins,
- * init = -inf for an empty window) or the sum (init = 0) of the window's taps inside the nrows
- * input rows rows[r]. Columns [vlo, vhi), whose taps are all inside the row (see pool_vector), go
- * KILN_VLEN at a time, the last vector overlapping the one before; the others tap by tap.
+ * Separable pooling, K (at most KILN_POOL_SEP_TAPS) taps with stride S (1 or 2) along the row and
+ * no dilation along it: acc[t - ow0], for the output columns t in [ow0, ow1), is the maximum (a NaN
+ * wins) or the sum of the window. Each vector of outputs first reduces the input columns it needs
+ * over the window's rows (pool_columns, two vectors of them, three with stride 2), then picks each
+ * tap's columns out of those registers: lanes moved down by the tap (stride 1), or the even or odd
+ * lanes moved down by half the tap (stride 2). acc holds KILN_VLEN floats of slack.
  */
-static void pool_rows(const float *const *rows, ptrdiff_t nrows, ptrdiff_t ow0, ptrdiff_t ow1,
-                      ptrdiff_t vlo, ptrdiff_t vhi, ptrdiff_t in_w, ptrdiff_t kernel_h,
-                      ptrdiff_t kernel_w,
-                      ptrdiff_t stride_w, ptrdiff_t dilation_w, ptrdiff_t pad_left, bool is_max,
-                      float init, float *KILN_RESTRICT acc) {
-  vlo = kiln_max_pd(vlo, ow0);
-  vhi = kiln_min_pd(vhi, ow1);
-#if KILN_VLEN > 1
-  if (vhi - vlo >= KILN_VLEN) {
-#define KILN_POOL_VECTORS(KH, K)                                                                   \
-  stride_w == 1                                                                                    \
-      ? pool_vectors(rows, nrows, ow0, vlo, vhi, KH, K, 1, dilation_w, pad_left, is_max, init,     \
-                     acc)                                                                          \
-      : pool_vectors(rows, nrows, ow0, vlo, vhi, KH, K, 2, dilation_w, pad_left, is_max, init, acc)
-    if (kernel_w == 1) {
-      if (kernel_h == 2) {
-        KILN_POOL_VECTORS(2, 1);
-      } else if (kernel_h == 3) {
-        KILN_POOL_VECTORS(3, 1);
-      } else if (kernel_h == 4) {
-        KILN_POOL_VECTORS(4, 1);
-      } else {
-        KILN_POOL_VECTORS(5, 1);
-      }
-    } else if (kernel_w == 2) {
-      KILN_POOL_VECTORS(2, 2);
-    } else if (kernel_w == 3) {
-      KILN_POOL_VECTORS(3, 3);
-    } else if (kernel_w == 4) {
-      KILN_POOL_VECTORS(4, 4);
-    } else {
-      KILN_POOL_VECTORS(5, 5);
+static inline __attribute__((always_inline)) void
+pool_separable(const float *const *rows, ptrdiff_t nrows, const float *x_begin,
+               const float *x_end, ptrdiff_t in_w, ptrdiff_t ow0, ptrdiff_t ow1, const int S,
+               const int K, ptrdiff_t pad_left, bool is_max, float init, float *KILN_RESTRICT acc) {
+  for (ptrdiff_t t = ow0; t < ow1; t += KILN_VLEN) {
+    const ptrdiff_t c = t * S - pad_left;
+    const kiln_vf v0 = pool_columns(rows, nrows, c, in_w, x_begin, x_end, is_max, init);
+    const kiln_vf v1 =
+        pool_columns(rows, nrows, c + KILN_VLEN, in_w, x_begin, x_end, is_max, init);
+    kiln_vf lo = v0, hi = v1, odd_lo = v0, odd_hi = v1;
+    if (S == 2) {
+      const kiln_vf v2 =
+          pool_columns(rows, nrows, c + 2 * KILN_VLEN, in_w, x_begin, x_end, is_max, init);
+      lo = __builtin_shufflevector(v0, v1, KILN_LANES_BY2(0));
+      odd_lo = __builtin_shufflevector(v0, v1, KILN_LANES_BY2(1));
+      hi = __builtin_shufflevector(v2, v2, KILN_LANES_BY2(0));
+      odd_hi = __builtin_shufflevector(v2, v2, KILN_LANES_BY2(1));
     }
-#undef KILN_POOL_VECTORS
-  } else {
-    vlo = vhi = ow1;
+    kiln_vf v = lo;
+    kiln_vi nan = lo != lo;
+    KILN_UNROLL
+    for (int kw = 1; kw < K; kw++) {
+      const kiln_vf tap = S == 1 ? pool_shift(lo, hi, kw)
+                          : kw % 2 == 0 ? pool_shift(lo, hi, kw / 2)
+                                        : pool_shift(odd_lo, odd_hi, kw / 2);
+      if (is_max) {
+        v = kiln_vsel(tap > v, tap, v);
+        nan |= tap != tap;
+      } else {
+        v += tap;
+      }
+    }
+    *(kiln_vf_u *)(acc + (t - ow0)) = is_max ? kiln_vsel(nan, KILN_SPLAT(kiln_nan.f), v) : v;
   }
-#else
-  (void)kernel_h;
-  vlo = vhi = ow1;
-#endif
-  pool_columns(rows, nrows, ow0, vlo, ow0, in_w, kernel_w, stride_w, dilation_w, pad_left, is_max,
-               init, acc);
-  pool_columns(rows, nrows, vhi, ow1, ow0, in_w, kernel_w, stride_w, dilation_w, pad_left, is_max,
-               init, acc);
 }
+#endif
+
+
+#if KILN_VLEN > 1
+/* pool_separable for the stride, the window width and the reduction at hand. */
+static void pool_separable_any(const float *const *rows, ptrdiff_t nrows, const float *x_begin,
+                               const float *x_end, ptrdiff_t in_w, ptrdiff_t ow0, ptrdiff_t ow1,
+                               ptrdiff_t stride_w, ptrdiff_t kernel_w, ptrdiff_t pad_left,
+                               bool is_max, float *KILN_RESTRICT acc) {
+  const kiln_f32_bits_t neg_inf = {0xFF800000u};
+#define KILN_POOL_K(S, K)                                                                          \
+  (is_max ? pool_separable(rows, nrows, x_begin, x_end, in_w, ow0, ow1, S, K, pad_left, true,      \
+                           neg_inf.f, acc)                                                         \
+          : pool_separable(rows, nrows, x_begin, x_end, in_w, ow0, ow1, S, K, pad_left, false,     \
+                           0.0f, acc))
+#define KILN_POOL_S(S)                                                                             \
+  switch (kernel_w) {                                                                              \
+  case 1:                                                                                          \
+    KILN_POOL_K(S, 1);                                                                             \
+    break;                                                                                         \
+  case 2:                                                                                          \
+    KILN_POOL_K(S, 2);                                                                             \
+    break;                                                                                         \
+  case 3:                                                                                          \
+    KILN_POOL_K(S, 3);                                                                             \
+    break;                                                                                         \
+  case 4:                                                                                          \
+    KILN_POOL_K(S, 4);                                                                             \
+    break;                                                                                         \
+  default:                                                                                         \
+    KILN_POOL_K(S, 5);                                                                             \
+    break;                                                                                         \
+  }
+  if (stride_w == 1) {
+    KILN_POOL_S(1)
+  } else {
+    KILN_POOL_S(2)
+  }
+#undef KILN_POOL_S
+#undef KILN_POOL_K
+}
+#endif
 
 /*
  * Output columns [ow0, ow1) of row oh of plane pl from their window maxima or sums acc: averages
@@ -285,6 +304,12 @@ static void pool_finish(const pool_task_t *task, float *KILN_RESTRICT acc, float
     }
   }
   const ptrdiff_t row = pl * (ptrdiff_t)p->out_h * p->out_w + oh * p->out_w + ow0;
+  if (p->epilogue.activation == KILN_ACT_NONE && task->bias == NULL && task->residual == NULL) {
+    for (ptrdiff_t t = 0; t < ow1 - ow0; t++) {
+      task->y[row + t] = acc[t];
+    }
+    return;
+  }
   kiln_epilogue_row(&p->epilogue, acc, b, task->residual != NULL ? task->residual + row : NULL,
                     task->y + row, ow1 - ow0);
 }
@@ -314,27 +339,10 @@ static void pool_windows(const pool_task_t *task, ptrdiff_t r0, ptrdiff_t r1) {
   for (ptrdiff_t kw = 0; hoisted && kw < kernel_w; kw++) {
     kiln_valid_range(kw * dilation_w - pad_left, stride_w, in_w, out_w, &tap_lo[kw], &tap_hi[kw]);
   }
-  /*
-   * Small windows (square up to 5 x 5, or up to 5 x 1 as LRN's sum across channels) with stride 1
-   * or 2 pool output rows directly (pool_rows); the output columns
-   * [vlo, vhi) have every tap inside the input row and, with stride 2, one column more.
-   */
-  bool direct = KILN_VLEN > 1 && (stride_w == 1 || stride_w == 2) &&
-                ((kernel_h == kernel_w && kernel_w >= 2 && kernel_w <= 5) ||
-                 (kernel_w == 1 && kernel_h >= 2 && kernel_h <= 5));
-  ptrdiff_t vlo = 0, vhi = out_w;
-  for (ptrdiff_t kw = 0; direct && kw < kernel_w; kw++) {
-    vlo = kiln_max_pd(vlo, tap_lo[kw]);
-    vhi = kiln_min_pd(vhi, tap_hi[kw]);
-  }
-  if (direct && stride_w == 2) {
-    ptrdiff_t lo, hi;
-    kiln_valid_range((kernel_w - 1) * dilation_w - pad_left + 1, stride_w, in_w, out_w, &lo, &hi);
-    vlo = kiln_max_pd(vlo, lo);
-    vhi = kiln_min_pd(vhi, hi);
-  }
-  /* Rows narrower than a vector keep the row-maximum path. */
-  direct = direct && vhi - vlo >= KILN_VLEN;
+  /* Windows at most KILN_POOL_SEP_TAPS wide with stride 1 or 2 along the row pool separably. */
+  const bool separable = KILN_VLEN > 1 && dilation_w == 1 && (stride_w == 1 || stride_w == 2) &&
+                         kernel_w <= KILN_POOL_SEP_TAPS && kernel_h <= KILN_POOL_MAX_TAPS;
+  const float *x_end = x + (ptrdiff_t)p->batch * p->channels * in_plane;
   const float *row_at[KILN_POOL_MAX_TAPS];
   for (ptrdiff_t pl = r0 / out_h; pl * out_h < r1; pl++) {
     const float *xp = x + pl * in_plane;
@@ -344,7 +352,7 @@ static void pool_windows(const pool_task_t *task, ptrdiff_t r0, ptrdiff_t r1) {
       const ptrdiff_t h0 = oh * stride_h - pad_top;
       const ptrdiff_t rows = is_max ? 0 : count_inside(h0, dilation_h, kernel_h, lo_h, hi_h);
       ptrdiff_t nrows = 0;
-      for (ptrdiff_t kh = 0; direct && kh < kernel_h; kh++) {
+      for (ptrdiff_t kh = 0; separable && kh < kernel_h; kh++) {
         const ptrdiff_t ih = h0 + kh * dilation_h;
         if (ih >= 0 && ih < in_h) {
           row_at[nrows++] = xp + ih * in_w;
@@ -352,13 +360,18 @@ static void pool_windows(const pool_task_t *task, ptrdiff_t r0, ptrdiff_t r1) {
       }
       for (ptrdiff_t ow0 = 0; ow0 < out_w; ow0 += KILN_POOL_TILE) {
         const ptrdiff_t ow1 = kiln_min_pd(out_w, ow0 + KILN_POOL_TILE);
-        float acc[KILN_POOL_TILE];
-        if (direct) {
-          pool_rows(row_at, nrows, ow0, ow1, vlo, vhi, in_w, kernel_h, kernel_w, stride_w,
-                    dilation_w, pad_left, is_max, is_max ? neg_inf.f : 0.0f, acc);
+        float acc[KILN_POOL_TILE + KILN_VLEN];
+#if KILN_VLEN > 1
+        if (separable) {
+          pool_separable_any(row_at, nrows, x, x_end, in_w, ow0, ow1, stride_w, kernel_w, pad_left,
+                             is_max, acc);
           pool_finish(task, acc, b, pl, oh, ow0, ow1, rows, lo_w, hi_w);
           continue;
         }
+#else
+        (void)row_at;
+        (void)x_end;
+#endif
         for (ptrdiff_t t = 0; t < ow1 - ow0; t++) {
           acc[t] = is_max ? neg_inf.f : 0.0f;
         }

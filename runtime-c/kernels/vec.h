@@ -96,6 +96,18 @@ static inline kiln_vf kiln_vactivate(const kiln_epilogue_t *e, kiln_vf y) {
 #define KILN_LANES_BY2(o) KILN_LANES16_BY2(o)
 #endif
 
+/* Lanes o, o + 1, ... of two vectors a then b: a moved down by o lanes, then b's first o. */
+#define KILN_LANES4_FROM(o) (o), (o) + 1, (o) + 2, (o) + 3
+#define KILN_LANES8_FROM(o) KILN_LANES4_FROM(o), KILN_LANES4_FROM((o) + 4)
+#define KILN_LANES16_FROM(o) KILN_LANES8_FROM(o), KILN_LANES8_FROM((o) + 8)
+#if KILN_VLEN == 4
+#define KILN_LANES_FROM(o) KILN_LANES4_FROM(o)
+#elif KILN_VLEN == 8
+#define KILN_LANES_FROM(o) KILN_LANES8_FROM(o)
+#elif KILN_VLEN == 16
+#define KILN_LANES_FROM(o) KILN_LANES16_FROM(o)
+#endif
+
 /*
  * Keeps the loop that follows scalar and not unrolled: vectorized or unrolled into straight-line
  * stores (which the SLP vectorizer merges), a strided read becomes a gather, which costs more than

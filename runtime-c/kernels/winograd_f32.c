@@ -7,10 +7,11 @@
  * in_channels) by them into M[xi] ([xi][oc][NR]), and the output transform A^T M A adds the
  * epilogue and stores the tiles. Both transforms run on whole vectors of tiles (lane t is tile t of
  * the block): the input patch is first gathered into D[k][p][NR] (row k, column p of each tile's 6
- * x 6 patch, zero outside the image), the output tiles leave through O[i][j][NR].
+ * x 6 patch, zero outside the image), the output tiles leave through O[i][4 * NR], row i of every
+ * tile, tile after tile.
  *
- * Scratch per chunk (floats): V 36 * in_channels * NR, M 36 * out_channels * NR, D 36 * NR (O
- * reuses it) and one row of 4 * NR. Each output element is the GEMM's sum, in its fixed order,
+ * Scratch per chunk (floats): V 36 * in_channels * NR, M 36 * out_channels * NR and D 36 * NR (O
+ * reuses it). Each output element is the GEMM's sum, in its fixed order,
  * followed by the same transform whatever block the tile lands in, so threads change nothing.
  */
 #include "sgemm.h"
@@ -20,7 +21,7 @@
 
 /* Floats of each part of the scratch. */
 typedef struct wg_layout {
-  ptrdiff_t v, m, d, row;
+  ptrdiff_t v, m, d;
 } wg_layout_t;
 
 static wg_layout_t wg_layout(const kiln_conv2d_winograd_f32_params_t *p) {
@@ -28,13 +29,12 @@ static wg_layout_t wg_layout(const kiln_conv2d_winograd_f32_params_t *p) {
   l.v = (ptrdiff_t)KILN_WINOGRAD_POSITIONS * p->in_channels * KILN_GEMM_NR;
   l.m = (ptrdiff_t)KILN_WINOGRAD_POSITIONS * p->out_channels * KILN_GEMM_NR;
   l.d = (ptrdiff_t)KILN_WINOGRAD_POSITIONS * KILN_GEMM_NR;
-  l.row = (ptrdiff_t)WG_TILE * KILN_GEMM_NR;
   return l;
 }
 
 int64_t kiln_conv2d_winograd_f32_scratch_size(const kiln_conv2d_winograd_f32_params_t *p) {
   const wg_layout_t l = wg_layout(p);
-  return (int64_t)(l.v + l.m + l.d + l.row) * (int64_t)sizeof(float);
+  return (int64_t)(l.v + l.m + l.d) * (int64_t)sizeof(float);
 }
 
 /* o[i * so] = (B^T d)[i] for d[k * sd], k < 6. */
@@ -154,15 +154,58 @@ static void wg_input(const kiln_conv2d_winograd_f32_params_t *p, const wg_block_
   }
 }
 
-/* y = epilogue(A^T M A) for every tile of the block and output channels [o0, o1). */
+#if KILN_VLEN == 4
+#define WG_ZIP1_LO 0, 4, 1, 5
+#define WG_ZIP1_HI 2, 6, 3, 7
+#define WG_ZIP2_LO 0, 1, 4, 5
+#define WG_ZIP2_HI 2, 3, 6, 7
+#elif KILN_VLEN == 8
+#define WG_ZIP1_LO 0, 8, 1, 9, 2, 10, 3, 11
+#define WG_ZIP1_HI 4, 12, 5, 13, 6, 14, 7, 15
+#define WG_ZIP2_LO 0, 1, 8, 9, 2, 3, 10, 11
+#define WG_ZIP2_HI 4, 5, 12, 13, 6, 7, 14, 15
+#elif KILN_VLEN == 16
+#define WG_ZIP1_LO 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
+#define WG_ZIP1_HI 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31
+#define WG_ZIP2_LO 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23
+#define WG_ZIP2_HI 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31
+#endif
+
+/* dst[4 * l + j] = v[j][l]: the four columns of a row of KILN_VLEN tiles, tile after tile. */
+static inline __attribute__((always_inline)) void wg_interleave4(const kiln_vf *v,
+                                                                 float *KILN_RESTRICT dst) {
+#if KILN_VLEN == 1
+  for (int j = 0; j < WG_TILE; j++) {
+    dst[j] = v[j];
+  }
+#else
+  const kiln_vf ab_lo = __builtin_shufflevector(v[0], v[1], WG_ZIP1_LO);
+  const kiln_vf ab_hi = __builtin_shufflevector(v[0], v[1], WG_ZIP1_HI);
+  const kiln_vf cd_lo = __builtin_shufflevector(v[2], v[3], WG_ZIP1_LO);
+  const kiln_vf cd_hi = __builtin_shufflevector(v[2], v[3], WG_ZIP1_HI);
+  *(kiln_vf_u *)dst = __builtin_shufflevector(ab_lo, cd_lo, WG_ZIP2_LO);
+  *(kiln_vf_u *)(dst + KILN_VLEN) = __builtin_shufflevector(ab_lo, cd_lo, WG_ZIP2_HI);
+  *(kiln_vf_u *)(dst + 2 * KILN_VLEN) = __builtin_shufflevector(ab_hi, cd_hi, WG_ZIP2_LO);
+  *(kiln_vf_u *)(dst + 3 * KILN_VLEN) = __builtin_shufflevector(ab_hi, cd_hi, WG_ZIP2_HI);
+#endif
+}
+
+/*
+ * y = epilogue(A^T M A) for every tile of the block and output channels [o0, o1). The tiles' rows
+ * leave through o, row i of every tile of the block in o[i * 4 * NR + 4 * lane + j] (interleaved
+ * in registers), so each run of tiles is a contiguous output row segment there. Without a residual
+ * the bias and activation are applied to the vectors before, and the segments are copied.
+ */
 static void wg_output(const kiln_conv2d_winograd_f32_params_t *p, const wg_block_t *b,
                       ptrdiff_t o0, ptrdiff_t o1, const float *KILN_RESTRICT m, const float *KILN_RESTRICT bias,
                       const float *KILN_RESTRICT residual, float *KILN_RESTRICT y,
-                      float *KILN_RESTRICT o, float *KILN_RESTRICT row) {
+                      float *KILN_RESTRICT o) {
   const ptrdiff_t out_plane = (ptrdiff_t)p->out_h * p->out_w;
   const ptrdiff_t oc_count = p->out_channels;
+  const ptrdiff_t row_floats = WG_TILE * KILN_GEMM_NR;
   for (ptrdiff_t oc = o0; oc < o1; oc++) {
     const float *mo = m + oc * KILN_GEMM_NR;
+    const float bv = bias != NULL ? bias[oc] : 0.0f;
     for (ptrdiff_t lane = 0; lane < b->valid; lane += KILN_GEMM_VLEN) {
       kiln_vf in[KILN_WINOGRAD_POSITIONS], mid[WG_TILE * WG_ALPHA], out[WG_TILE * WG_TILE];
       KILN_UNROLL
@@ -177,12 +220,17 @@ static void wg_output(const kiln_conv2d_winograd_f32_params_t *p, const wg_block
       for (int i = 0; i < WG_TILE; i++) {
         wg_output_1d(mid + i * WG_ALPHA, 1, out + i * WG_TILE, 1);
       }
+      if (residual == NULL) {
+        KILN_UNROLL
+        for (int i = 0; i < WG_TILE * WG_TILE; i++) {
+          out[i] = kiln_vactivate(&p->epilogue, out[i] + KILN_SPLAT(bv));
+        }
+      }
       KILN_UNROLL
-      for (int i = 0; i < WG_TILE * WG_TILE; i++) {
-        *(kiln_vf_u *)(o + i * KILN_GEMM_NR + lane) = out[i];
+      for (int i = 0; i < WG_TILE; i++) {
+        wg_interleave4(out + i * WG_TILE, o + i * row_floats + WG_TILE * lane);
       }
     }
-    const float bv = bias != NULL ? bias[oc] : 0.0f;
     for (ptrdiff_t r = 0; r < b->nruns; r++) {
       const wg_run_t *run = &b->runs[r];
       const ptrdiff_t ow = run->tw * WG_TILE;
@@ -192,15 +240,13 @@ static void wg_output(const kiln_conv2d_winograd_f32_params_t *p, const wg_block
         if (oh >= p->out_h) {
           break;
         }
-        const float *oi = o + i * WG_TILE * KILN_GEMM_NR + run->t;
-        for (ptrdiff_t t = 0; t < run->count; t++) {
-          for (ptrdiff_t j = 0; j < WG_TILE; j++) {
-            row[t * WG_TILE + j] = oi[j * KILN_GEMM_NR + t];
-          }
-        }
+        const float *src = o + i * row_floats + WG_TILE * run->t;
         const ptrdiff_t off = (run->n * oc_count + oc) * out_plane + oh * p->out_w + ow;
-        kiln_epilogue_row(&p->epilogue, row, bv, residual != NULL ? residual + off : NULL, y + off,
-                          width);
+        if (residual == NULL) {
+          kiln_copy_strided(y + off, src, width, 1);
+        } else {
+          kiln_epilogue_row(&p->epilogue, src, bv, residual + off, y + off, width);
+        }
       }
     }
   }
@@ -221,7 +267,7 @@ static void wg_chunk(void *arg, int64_t index) {
   const wg_layout_t l = wg_layout(p);
   float *v = (float *)((char *)tk->exec->scratch +
                        (ptrdiff_t)index * (ptrdiff_t)tk->exec->scratch_stride);
-  float *m = v + l.v, *d = m + l.m, *row = d + l.d;
+  float *m = v + l.v, *d = m + l.m;
   const ptrdiff_t tiles = p->batch * tk->tiles_h * tk->tiles_w;
   const ptrdiff_t bi = (ptrdiff_t)index / tk->oc_chunks, oi = (ptrdiff_t)index % tk->oc_chunks;
   const ptrdiff_t lo = tk->blocks * bi / tk->block_chunks;
@@ -268,7 +314,7 @@ static void wg_chunk(void *arg, int64_t index) {
       g.c = m + (xi * p->out_channels + o0) * KILN_GEMM_NR;
       kiln_sgemm_range(&g, 0, g.m, 0, b.valid, NULL);
     }
-    wg_output(p, &b, o0, o1, m, tk->bias, tk->residual, tk->y, d, row);
+    wg_output(p, &b, o0, o1, m, tk->bias, tk->residual, tk->y, d);
   }
 }
 

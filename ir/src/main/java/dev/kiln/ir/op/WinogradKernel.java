@@ -107,12 +107,12 @@ final class WinogradKernel {
 
   /**
    * Bytes of per-thread scratch, as {@code kiln_conv2d_winograd_f32_scratch_size}: the transformed
-   * input and the products of one block of {@code nr} tiles ({@code 36 * (in + out) * nr} floats),
-   * the gathered patch ({@code 36 * nr}) and one output row ({@code 4 * nr}).
+   * input and the products of one block of {@code nr} tiles ({@code 36 * (in + out) * nr} floats)
+   * and the gathered patch, which the output rows reuse ({@code 36 * nr}).
    */
   static long scratchBytes(TargetInfo t, long inChannels, long outChannels) {
     long nr = t.gemmNr();
-    return (POSITIONS * (inChannels + outChannels + 1) + 4) * nr * 4;
+    return POSITIONS * (inChannels + outChannels + 1) * nr * 4;
   }
 
   /** The params of a call, reserving the scratch it needs. */

@@ -412,16 +412,138 @@ kiln_sgemm_micro_width(const int NV, const int OFFS, ptrdiff_t kc, const float *
                         fin);
 }
 
+/* Columns at most that the thin micro-kernel takes, alone or after a half-width panel. */
+#define KILN_GEMM_THIN 4
+
+/*
+ * The micro-kernel for C (<= KILN_GEMM_THIN) columns, with kiln_sgemm_micro_rows's operands: each
+ * reduction step multiplies the A panel's column of MR weights by one broadcast B element per
+ * column, into four partial sums per column taken in turn (so no chain of dependent FMAs limits
+ * it), added at the end. A product C columns wide, or the C columns past a half-width panel, costs
+ * C multiply-adds of MR lanes per step instead of a half or whole register block. Finished in
+ * scalars with kiln_sgemm_store's operations.
+ */
+static inline __attribute__((always_inline)) void
+kiln_sgemm_micro_thin(const int C, const int OFFS, ptrdiff_t kc, const float *KILN_RESTRICT a,
+                      const float *KILN_RESTRICT b, ptrdiff_t ldb,
+                      const int32_t *KILN_RESTRICT boff, float *KILN_RESTRICT c, ptrdiff_t ldc,
+                      int first, ptrdiff_t rows, const kiln_tile_finish_t *fin) {
+  float acc[4][KILN_GEMM_THIN][KILN_GEMM_MR];
+  KILN_UNROLL
+  for (int u = 0; u < 4; u++) {
+    KILN_UNROLL
+    for (int j = 0; j < C; j++) {
+      for (int r = 0; r < KILN_GEMM_MR; r++) {
+        acc[u][j][r] = 0.0f;
+      }
+    }
+  }
+  ptrdiff_t q = 0;
+  for (; q + 4 <= kc; q += 4) {
+    KILN_UNROLL
+    for (int u = 0; u < 4; u++) {
+      const float *bq = OFFS ? b + boff[q + u] : b + (q + u) * ldb;
+      const float *aq = a + (q + u) * KILN_GEMM_MR;
+      KILN_UNROLL
+      for (int j = 0; j < C; j++) {
+        const float bj = bq[j];
+        for (int r = 0; r < KILN_GEMM_MR; r++) {
+          acc[u][j][r] += aq[r] * bj;
+        }
+      }
+    }
+  }
+  for (; q < kc; q++) {
+    const float *bq = OFFS ? b + boff[q] : b + q * ldb;
+    const float *aq = a + q * KILN_GEMM_MR;
+    KILN_UNROLL
+    for (int j = 0; j < C; j++) {
+      const float bj = bq[j];
+      for (int r = 0; r < KILN_GEMM_MR; r++) {
+        acc[0][j][r] += aq[r] * bj;
+      }
+    }
+  }
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    KILN_UNROLL
+    for (int j = 0; j < C; j++) {
+      float y = (acc[0][j][r] + acc[1][j][r]) + (acc[2][j][r] + acc[3][j][r]);
+      float *cr = c + r * ldc + j;
+      y = first ? y : *cr + y;
+      if (fin != NULL) {
+        if (fin->row_bias != NULL) {
+          y += fin->beta * fin->row_bias[r * fin->row_stride];
+        }
+        if (fin->col_bias != NULL) {
+          y += fin->beta * fin->col_bias[j];
+        }
+        const float *res = fin->residual != NULL ? fin->residual + r * fin->ldr + j : NULL;
+        if (res != NULL && !fin->epilogue->residual_after_activation) {
+          y += *res;
+        }
+        y = kiln_activate(fin->epilogue, y);
+        if (res != NULL && fin->epilogue->residual_after_activation) {
+          y += *res;
+        }
+      }
+      *cr = y;
+    }
+  }
+}
+
+/* kiln_sgemm_micro_thin for cols (1 to KILN_GEMM_THIN) columns. */
+static inline __attribute__((always_inline)) void
+kiln_sgemm_micro_thin_cols(const int OFFS, ptrdiff_t kc, const float *KILN_RESTRICT a,
+                           const float *KILN_RESTRICT b, ptrdiff_t ldb,
+                           const int32_t *KILN_RESTRICT boff, float *KILN_RESTRICT c,
+                           ptrdiff_t ldc, int first, ptrdiff_t rows, ptrdiff_t cols,
+                           const kiln_tile_finish_t *fin) {
+  switch (cols) {
+  case 1:
+    kiln_sgemm_micro_thin(1, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, fin);
+    break;
+  case 2:
+    kiln_sgemm_micro_thin(2, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, fin);
+    break;
+  case 3:
+    kiln_sgemm_micro_thin(3, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, fin);
+    break;
+  default:
+    kiln_sgemm_micro_thin(4, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, fin);
+    break;
+  }
+}
+
 /* kiln_sgemm_micro with B rows at b + q * ldb (OFFS 0) or b + boff[q] (OFFS 1). */
 static inline __attribute__((always_inline)) void
 kiln_sgemm_micro_offs(const int OFFS, ptrdiff_t kc, const float *KILN_RESTRICT a,
                       const float *KILN_RESTRICT b, ptrdiff_t ldb,
                       const int32_t *KILN_RESTRICT boff, float *KILN_RESTRICT c, ptrdiff_t ldc,
                       int first, ptrdiff_t rows, ptrdiff_t cols, const kiln_tile_finish_t *fin) {
+#if KILN_GEMM_VLEN > 1
+  if (cols <= KILN_GEMM_THIN && cols < KILN_GEMM_VLEN) {
+    kiln_sgemm_micro_thin_cols(OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, cols, fin);
+    return;
+  }
+#endif
 #if KILN_GEMM_NV % 2 == 0
+  const ptrdiff_t half = KILN_GEMM_NR / 2;
   if (2 * cols <= KILN_GEMM_NR) {
     kiln_sgemm_micro_width(KILN_GEMM_NV / 2, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, cols,
                            fin);
+    return;
+  }
+  if (cols - half <= KILN_GEMM_THIN && cols - half < KILN_GEMM_VLEN) {
+    kiln_sgemm_micro_width(KILN_GEMM_NV / 2, OFFS, kc, a, b, ldb, boff, c, ldc, first, rows, half,
+                           fin);
+    kiln_tile_finish_t rest;
+    if (fin != NULL) {
+      rest = *fin;
+      rest.col_bias = fin->col_bias != NULL ? fin->col_bias + half : NULL;
+      rest.residual = fin->residual != NULL ? fin->residual + half : NULL;
+    }
+    kiln_sgemm_micro_thin_cols(OFFS, kc, a, b + half, ldb, boff, c + half, ldc, first, rows,
+                               cols - half, fin != NULL ? &rest : NULL);
     return;
   }
 #endif

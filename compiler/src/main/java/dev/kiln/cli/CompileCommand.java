@@ -5,6 +5,7 @@ import dev.kiln.backend.Backend;
 import dev.kiln.backend.CHeader;
 import dev.kiln.backend.EmitOptions;
 import dev.kiln.backend.LoopModule;
+import dev.kiln.backend.cuda.CudaBackend;
 import dev.kiln.emit.Backends;
 import dev.kiln.emit.CHarness;
 import dev.kiln.frontend.ImportedModel;
@@ -37,7 +38,9 @@ import picocli.CommandLine.Option;
  * {@code ir} ({@code NAME.kir}, the optimized Graph IR), {@code loop} ({@code NAME.loop}, the Loop
  * IR), {@code harness} ({@code NAME_harness.c}), {@code c} (portable C99: {@code NAME.c}, {@code
  * NAME.h}, {@code NAME_kernels.c} and the runtime-c files they need under {@code runtime-c/}; the
- * default of {@code --target c}, which writes no object). Every file is written to a temporary
+ * default of {@code --target c}, which writes no object). {@code --target nvptx64-nvidia-cuda}
+ * (alias {@code cuda}, {@code --cpu sm_80|sm_86|sm_89|sm_90}) writes {@code NAME.ptx} ({@code
+ * asm}) and {@code NAME.h} with the launch table. Every file is written to a temporary
  * name and renamed, and nothing is written when compilation fails. Compiling twice gives identical
  * files.
  */
@@ -70,7 +73,7 @@ final class CompileCommand implements Callable<Integer> {
   @Option(
     names = "--target",
     paramLabel = "TRIPLE",
-    description = "Default: the host; c for portable C99 source."
+    description = "Default: the host; c for portable C99 source; cuda for PTX (NVIDIA GPUs)."
   )
   private String target;
 
@@ -108,9 +111,24 @@ final class CompileCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     boolean portable = Backends.C_TARGET.equals(target);
+    boolean gpu = CudaBackend.names(target);
     Set<Emit> kinds = emit.isEmpty()
-      ? portable ? EnumSet.of(Emit.c) : EnumSet.of(Emit.obj, Emit.header)
+      ? portable
+        ? EnumSet.of(Emit.c)
+        : gpu ? EnumSet.of(Emit.asm, Emit.header) : EnumSet.of(Emit.obj, Emit.header)
       : EnumSet.copyOf(emit);
+    if (gpu) {
+      Set<Emit> refused = EnumSet.of(Emit.obj, Emit.so, Emit.llvm, Emit.c, Emit.harness);
+      refused.retainAll(kinds);
+      if (!refused.isEmpty()) {
+        throw DiagnosticException.error(
+          Location.UNKNOWN,
+          "--emit " +
+          refused.iterator().next() +
+          ": the cuda target writes PTX and a header (--emit asm, header, ir, loop)"
+        );
+      }
+    }
     String prefix = name != null ? name : defaultName(source.model);
     if (!CHeader.validName(prefix)) {
       throw DiagnosticException.error(
@@ -161,9 +179,18 @@ final class CompileCommand implements Callable<Integer> {
         default -> {}
       }
     }
+    if (gpu && kinds.contains(Emit.header)) {
+      wanted.add(Artifacts.Kind.ASSEMBLY);
+    }
     Map<String, byte[]> files = new LinkedHashMap<>();
     if (!wanted.isEmpty()) {
       files.putAll(backend.compile(module, backend.target(), new EmitOptions(wanted)).files());
+    }
+    if (gpu && !kinds.contains(Emit.asm)) {
+      files.remove(prefix + ".ptx");
+    }
+    if (gpu && !kinds.contains(Emit.header)) {
+      files.remove(prefix + ".h");
     }
     if (kinds.contains(Emit.header) || kinds.contains(Emit.harness)) {
       files.putIfAbsent(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));

@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.conformance.LoopEngine;
+import dev.kiln.emit.CudaDriver;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
 import dev.kiln.frontend.ImportedModel;
@@ -35,7 +36,8 @@ final class RunCommand implements Callable<Integer> {
     INTERP,
     LOOP,
     NATIVE,
-    C;
+    C,
+    CUDA;
 
     @Override
     public String toString() {
@@ -137,6 +139,7 @@ final class RunCommand implements Callable<Integer> {
         threads
       ).run(m, args);
       case C -> NativeEngine.portableC(3600, threads).run(m, args);
+      case CUDA -> throw CudaDriver.unavailable();
     };
     for (int i = 0; i < outputs.size(); i++) {
       OutputFiles.write(outputDir.resolve("output_" + i + ".npy"), Npy.encode(outputs.get(i)));

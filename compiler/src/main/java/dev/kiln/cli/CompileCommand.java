@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
  * NAME.h}, {@code NAME_kernels.c} and the runtime-c files they need under {@code runtime-c/}; the
  * default of {@code --target c}, which writes no object). {@code --target nvptx64-nvidia-cuda}
  * (alias {@code cuda}, {@code --cpu sm_80|sm_86|sm_89|sm_90}) writes {@code NAME.ptx} ({@code
- * asm}) and {@code NAME.h} with the launch table. Every file is written to a temporary
+ * asm}), {@code NAME.h} with the launch table and {@code NAME_host.c}, the host plan over the
+ * CUDA driver API ({@code host-c}). Every file is written to a temporary
  * name and renamed, and nothing is written when compilation fails. Compiling twice gives identical
  * files.
  */
@@ -62,6 +63,12 @@ final class CompileCommand implements Callable<Integer> {
     loop,
     harness,
     c,
+    host_c;
+
+    @Override
+    public String toString() {
+      return name().replace('_', '-');
+    }
   }
 
   @Mixin
@@ -91,7 +98,7 @@ final class CompileCommand implements Callable<Integer> {
     names = "--emit",
     split = ",",
     paramLabel = "KIND",
-    description = "Files to write: ${COMPLETION-CANDIDATES} (default: obj,header)."
+    description = "Files to write: ${COMPLETION-CANDIDATES} (default: obj,header; cuda: asm,header,host-c)."
   )
   private List<Emit> emit = new ArrayList<>();
 
@@ -115,7 +122,7 @@ final class CompileCommand implements Callable<Integer> {
     Set<Emit> kinds = emit.isEmpty()
       ? portable
         ? EnumSet.of(Emit.c)
-        : gpu ? EnumSet.of(Emit.asm, Emit.header) : EnumSet.of(Emit.obj, Emit.header)
+        : gpu ? EnumSet.of(Emit.asm, Emit.header, Emit.host_c) : EnumSet.of(Emit.obj, Emit.header)
       : EnumSet.copyOf(emit);
     if (gpu) {
       Set<Emit> refused = EnumSet.of(Emit.obj, Emit.so, Emit.llvm, Emit.c, Emit.harness);
@@ -125,9 +132,14 @@ final class CompileCommand implements Callable<Integer> {
           Location.UNKNOWN,
           "--emit " +
           refused.iterator().next() +
-          ": the cuda target writes PTX and a header (--emit asm, header, ir, loop)"
+          ": the cuda target writes PTX and a header (--emit asm, header, host-c, ir, loop)"
         );
       }
+    } else if (kinds.contains(Emit.host_c)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--emit host-c: the host plan is written for --target cuda only"
+      );
     }
     String prefix = name != null ? name : defaultName(source.model);
     if (!CHeader.validName(prefix)) {
@@ -175,11 +187,11 @@ final class CompileCommand implements Callable<Integer> {
         case so -> wanted.add(Artifacts.Kind.SHARED_LIBRARY);
         case asm -> wanted.add(Artifacts.Kind.ASSEMBLY);
         case llvm -> wanted.add(Artifacts.Kind.LLVM_IR);
-        case c -> wanted.add(Artifacts.Kind.C_SOURCE);
+        case c, host_c -> wanted.add(Artifacts.Kind.C_SOURCE);
         default -> {}
       }
     }
-    if (gpu && kinds.contains(Emit.header)) {
+    if (gpu) {
       wanted.add(Artifacts.Kind.ASSEMBLY);
     }
     Map<String, byte[]> files = new LinkedHashMap<>();

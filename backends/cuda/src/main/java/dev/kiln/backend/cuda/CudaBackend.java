@@ -21,10 +21,9 @@ import java.util.Set;
  * then the launch table, {@code NAME_CUDA_NUM_LAUNCHES} and {@code NAME_CUDA_LAUNCH_<k>} = {@code
  * "kernel", blocks, threads per block}, with the nodes each launch computes. Launch {@code k}
  * runs kernel {@code NAME_k<k>(inputs..., outputs..., workspace)} (device pointers, the workspace
- * {@code NAME_WORKSPACE_SIZE} bytes, 64-byte aligned) on one stream in table order.
- *
- * <p>The host side (a plan that loads the PTX through the driver API and launches the table) is
- * not written yet; any CUDA driver API program can run the PTX from the table.
+ * {@code NAME_WORKSPACE_SIZE} bytes, 64-byte aligned) on one stream in table order. With {@link
+ * Artifacts.Kind#C_SOURCE} it also writes the host plan {@code NAME_host.c} ({@link HostPlan}),
+ * whose functions the header declares.
  */
 public final class CudaBackend implements Backend {
 
@@ -68,9 +67,11 @@ public final class CudaBackend implements Backend {
         "loop ir lowered for " + target.name() + " given to the backend of " + info.name()
       );
     }
-    if (!options.kinds().equals(Set.of(Artifacts.Kind.ASSEMBLY))) {
+    Set<Artifacts.Kind> made = Set.of(Artifacts.Kind.ASSEMBLY, Artifacts.Kind.C_SOURCE);
+    if (!made.containsAll(options.kinds())) {
       throw new UnsupportedOperationException(
-        "the cuda backend writes PTX (assembly) only, not " + options.kinds()
+        "the cuda backend writes PTX (assembly) and the host plan (C source), not " +
+        options.kinds()
       );
     }
     GpuSchedule.Scheduled s = GpuSchedule.of(module);
@@ -79,6 +80,10 @@ public final class CudaBackend implements Backend {
     Artifacts a = new Artifacts();
     a.add(name + ".ptx", utf8(ptx.text()), Artifacts.Kind.ASSEMBLY);
     a.add(name + ".h", utf8(header(module, s, ptx)), null);
+    if (options.wants(Artifacts.Kind.C_SOURCE)) {
+      String plan = HostPlan.source(module.func(), name, module.source(), ptx.text(), s.launches());
+      a.add(name + "_host.c", utf8(plan), Artifacts.Kind.C_SOURCE);
+    }
     return a;
   }
 
@@ -88,21 +93,21 @@ public final class CudaBackend implements Backend {
     StringBuilder d = new StringBuilder();
     d.append("\n/* Device code: ").append(name).append(".ptx (").append(resolved.cpuName());
     d.append(" and later). Launch k runs kernel \"").append(name).append("_k<k>\"(inputs...,\n");
-    d.append("   outputs..., workspace), all device pointers, with (blocks, threads per block)\n");
-    d.append("   as below, in order on one stream. */\n");
+    d.append("   outputs..., workspace), all device pointers, with _BLOCKS blocks of _THREADS\n");
+    d.append("   threads, in order on one stream. */\n");
     d.append("#define ").append(up).append("_CUDA_NUM_LAUNCHES ");
     d.append(s.launches().size()).append('\n');
     for (int k = 0; k < s.launches().size(); k++) {
       GpuSchedule.Launch l = s.launches().get(k);
-      d.append("#define ").append(up).append("_CUDA_LAUNCH_").append(k).append(' ');
-      d.append(CHeader.literal(ptx.kernels().get(k))).append(", ").append(l.blocks());
-      d.append(", ").append(Math.min(l.threads(), GpuSchedule.BLOCK));
+      String p = "#define " + up + "_CUDA_LAUNCH_" + k;
       if (!l.nodes().isEmpty()) {
-        d.append(" /* ").append(CHeader.comment(String.join(", ", l.nodes()))).append(" */");
+        d.append("/* ").append(CHeader.comment(String.join(", ", l.nodes()))).append(" */\n");
       }
-      d.append('\n');
+      d.append(p).append("_KERNEL ").append(CHeader.literal(ptx.kernels().get(k))).append('\n');
+      d.append(p).append("_BLOCKS ").append(l.blocks()).append('\n');
+      d.append(p).append("_THREADS ").append(Math.min(l.threads(), GpuSchedule.BLOCK)).append('\n');
     }
-    d.append('\n');
+    d.append('\n').append(HostPlan.declarations(name));
     return CHeader.of(module.func(), name, module.source(), d.toString());
   }
 

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -77,9 +78,14 @@ class CudaBackendTest {
     assertTrue(ptx.contains(".target sm_90"), ptx);
     String h = new String(a.files().get("m.h"), StandardCharsets.UTF_8);
     assertTrue(h.contains("#define M_CUDA_NUM_LAUNCHES 1\n"), h);
-    assertTrue(h.contains("#define M_CUDA_LAUNCH_0 \"m_k0\", 1, 32\n"), h);
+    assertTrue(h.contains("#define M_CUDA_LAUNCH_0_KERNEL \"m_k0\"\n"), h);
+    assertTrue(
+      h.contains("#define M_CUDA_LAUNCH_0_BLOCKS 1\n#define M_CUDA_LAUNCH_0_THREADS 32\n"),
+      h
+    );
     assertTrue(h.contains("#define M_INPUT_0_DIMS { 4, 8 }"), h);
-    assertFalse(h.contains("m_run"), h);
+    assertFalse(h.contains("m_run("), h);
+    assertTrue(h.contains("int m_cuda_run(m_cuda_t *ctx, const unsigned long long *inputs,"), h);
     Artifacts again = backend.compile(m, backend.target(), EmitOptions.of(Artifacts.Kind.ASSEMBLY));
     assertArrayEquals(a.files().get("m.ptx"), again.files().get("m.ptx"));
   }
@@ -113,9 +119,130 @@ class CudaBackendTest {
     System.out.print(out);
   }
 
+  private static final String TWO_LAUNCHES = """
+    loop.func @m workspace 1200 {
+      input %in0: buffer<300xf32> "x"
+      input %in1: buffer<300xf32> "w"
+      output %out0: buffer<300xf32> "y"
+      workspace %t0: buffer<300xf32> at 0
+      for %i = 0 to 300 {
+        %t0[%i] = mul(%in0[%i], %in1[%i])
+      }
+      for %j = 0 to 300 {
+        %out0[%j] = add(%t0[%j], 1.0:f32)
+      }
+    }
+    """;
+
+  @Test
+  void host_plan_drives_a_fake_driver_through_create_run_and_destroy(@TempDir Path dir)
+    throws IOException, InterruptedException {
+    Optional<Path> cc = onPath("cc");
+    assumeTrue(cc.isPresent(), "skipped: no C compiler (cc) to build the host plan");
+    LoopModule m = LoopModule.of(LoopParser.parse(TWO_LAUNCHES, "m.loop"));
+    CudaBackend backend = new CudaBackend(null);
+    Artifacts a = backend.compile(
+      m,
+      backend.target(),
+      EmitOptions.of(Artifacts.Kind.ASSEMBLY, Artifacts.Kind.C_SOURCE)
+    );
+    for (var f : a.files().entrySet()) {
+      Files.write(dir.resolve(f.getKey()), f.getValue());
+    }
+    for (String resource : List.of("fake_libcuda.c", "host_plan_main.c")) {
+      try (var in = CudaBackendTest.class.getResourceAsStream(resource)) {
+        Files.write(dir.resolve(resource), in.readAllBytes());
+      }
+    }
+    Path fake = dir.resolve("fake");
+    Files.createDirectories(fake);
+    String c = cc.get().toString();
+    run(
+      dir,
+      c,
+      "-std=c11",
+      "-Wall",
+      "-Wextra",
+      "-Werror",
+      "-shared",
+      "-fPIC",
+      "fake_libcuda.c",
+      "-o",
+      fake.resolve("libcuda.so.1").toString()
+    );
+    run(
+      dir,
+      c,
+      "-std=c11",
+      "-Wall",
+      "-Wextra",
+      "-Werror",
+      "-pedantic",
+      "-O2",
+      "host_plan_main.c",
+      "m_host.c",
+      "-ldl",
+      "-o",
+      "main"
+    );
+    Path log = dir.resolve("driver.log");
+    String out = run(
+      dir,
+      Map.of("LD_LIBRARY_PATH", fake.toString(), "KILN_FAKE_CUDA_LOG", log.toString()),
+      "./main"
+    );
+    assertEquals("create 0 ok\nrun_host 0 ok\n", out);
+    String ptxBytes = Integer.toString(a.get(Artifacts.Kind.ASSEMBLY).length);
+    assertEquals(
+      List.of(
+        "init 0",
+        "device 0",
+        "retain 0",
+        "load " + ptxBytes + " bytes",
+        "function m_k0",
+        "function m_k1",
+        "alloc #0 1200 bytes",
+        "alloc #1 1200 bytes",
+        "alloc #2 1200 bytes",
+        "alloc #3 1200 bytes",
+        "copy-in #0 1200 bytes",
+        "copy-in #1 1200 bytes",
+        "launch m_k0 grid 2 block 256",
+        "  arg #0+0",
+        "  arg #1+0",
+        "  arg #2+0",
+        "  arg #3+0",
+        "launch m_k1 grid 2 block 256",
+        "  arg #0+0",
+        "  arg #1+0",
+        "  arg #2+0",
+        "  arg #3+0",
+        "synchronize",
+        "copy-out #2 1200 bytes",
+        "free #0",
+        "free #1",
+        "free #2",
+        "free #3",
+        "unload",
+        "release 0"
+      ),
+      Files.readAllLines(log)
+    );
+    String without = run(dir, Map.of("LD_LIBRARY_PATH", dir.resolve("none").toString()), "./main");
+    assumeTrue(without.startsWith("create 1"), "skipped: this machine has a CUDA driver");
+    assertEquals("create 1 no CUDA driver found (libcuda.so.1 does not load)\n", without);
+  }
+
   private static String run(Path dir, String... cmd) throws IOException, InterruptedException {
+    return run(dir, Map.of(), cmd);
+  }
+
+  private static String run(Path dir, Map<String, String> env, String... cmd)
+    throws IOException, InterruptedException {
     Path log = dir.resolve("log.txt");
-    Process p = new ProcessBuilder(cmd)
+    ProcessBuilder b = new ProcessBuilder(cmd);
+    b.environment().putAll(env);
+    Process p = b
       .directory(dir.toFile())
       .redirectErrorStream(true)
       .redirectOutput(log.toFile())

@@ -12,7 +12,9 @@ import dev.kiln.backend.LoopModule;
 import dev.kiln.backend.RuntimeC;
 import dev.kiln.backend.llvm.PtxCodegen;
 import dev.kiln.backend.llvm.Targets;
+import dev.kiln.ir.Tensor;
 import dev.kiln.ir.loop.LoopFunc;
+import dev.kiln.ir.loop.LoopInterpreter;
 import dev.kiln.ir.loop.LoopParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -167,6 +169,7 @@ class CudaBackendTest {
       "-shared",
       "-fPIC",
       "fake_libcuda.c",
+      "-ldl",
       "-o",
       fake.resolve("libcuda.so.1").toString()
     );
@@ -185,13 +188,37 @@ class CudaBackendTest {
       "-o",
       "main"
     );
+    GpuSchedule.Scheduled scheduled = GpuSchedule.of(m);
+    Path twins = dir.resolve("twins.so");
+    Files.write(
+      twins,
+      PtxCodegen.twins(scheduled.func(), Targets.resolve(Targets.host().name(), null))
+    );
     Path log = dir.resolve("driver.log");
     String out = run(
       dir,
-      Map.of("LD_LIBRARY_PATH", fake.toString(), "KILN_FAKE_CUDA_LOG", log.toString()),
+      Map.of(
+        "LD_LIBRARY_PATH",
+        fake.toString(),
+        "KILN_FAKE_CUDA_LOG",
+        log.toString(),
+        "KILN_FAKE_CUDA_TWINS",
+        twins.toString()
+      ),
       "./main"
     );
-    assertEquals("create 0 ok\nrun_host 0 ok\n", out);
+    List<String> lines = out.lines().toList();
+    assertEquals(List.of("create 0 ok", "run_host 0 ok"), lines.subList(0, 2));
+    float[] x = new float[300];
+    float[] w = new float[300];
+    for (int i = 0; i < 300; i++) {
+      x[i] = (float) (i % 7) / 4 - 0.5f;
+      w[i] = (float) (i % 5) / 2 + 0.25f;
+    }
+    Tensor want = LoopInterpreter.run(m.func(), List.of(f32(x), f32(w))).getFirst();
+    for (int i = 0; i < 300; i++) {
+      assertEquals((float) want.getDouble(i), Float.parseFloat(lines.get(2 + i)), "y[" + i + "]");
+    }
     String ptxBytes = Integer.toString(a.get(Artifacts.Kind.ASSEMBLY).length);
     assertEquals(
       List.of(
@@ -231,6 +258,19 @@ class CudaBackendTest {
     String without = run(dir, Map.of("LD_LIBRARY_PATH", dir.resolve("none").toString()), "./main");
     assumeTrue(without.startsWith("create 1"), "skipped: this machine has a CUDA driver");
     assertEquals("create 1 no CUDA driver found (libcuda.so.1 does not load)\n", without);
+  }
+
+  private static Tensor f32(float[] values) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * values.length).order(
+      java.nio.ByteOrder.LITTLE_ENDIAN
+    );
+    for (float v : values) {
+      b.putFloat(v);
+    }
+    return Tensor.ofBytes(
+      new dev.kiln.ir.TensorType(dev.kiln.ir.ElementType.F32, dev.kiln.ir.Shape.of(values.length)),
+      b.array()
+    );
   }
 
   private static String run(Path dir, String... cmd) throws IOException, InterruptedException {

@@ -2,8 +2,11 @@
    call is checked (contexts, modules, kernel names present in the PTX, pointers inside
    allocations) and written as one line to the file named by KILN_FAKE_CUDA_LOG. Launches run
    nothing; the log records each launch's kernel, grid, block and arguments, the arguments as
-   allocation numbers and offsets. */
+   allocation numbers and offsets. With KILN_FAKE_CUDA_TWINS naming a shared library of CPU twins
+   (void NAME(void *const *params, int64_t thread), one per kernel), a launch also runs the twin
+   of its kernel for every thread of the grid, so outputs can be checked. */
 #define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +126,24 @@ int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz, unsign
     count++;
   }
   (void)stream;
+  const char *twins = getenv("KILN_FAKE_CUDA_TWINS");
+  if (twins != NULL) {
+    static void *library;
+    if (library == NULL) {
+      library = dlopen(twins, RTLD_NOW);
+    }
+    void (*twin)(void *const *, int64_t) = NULL;
+    if (library != NULL) {
+      *(void **)&twin = dlsym(library, buffer);
+    }
+    if (twin == NULL) {
+      say("launch %s has no twin", buffer, 0, 0);
+      return 1;
+    }
+    for (int64_t t = 0; t < (int64_t)gx * bx; t++) {
+      twin(params, t);
+    }
+  }
   return 0;
 }
 

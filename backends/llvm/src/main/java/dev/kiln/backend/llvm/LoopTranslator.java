@@ -192,14 +192,53 @@ final class LoopTranslator {
       LLVMFunctionType(LLVMVoidTypeInContext(ctx), new PointerPointer<>(params), n, 0)
     );
     LLVMSetFunctionCallConv(kernel, LLVMPTXKernelCallConv);
-    LoopTranslator t = new LoopTranslator(module, kernel);
+    translateKernel(module, kernel, f, launch, constants);
+    return kernel;
+  }
+
+  /**
+   * Defines the CPU twin of a GPU kernel, {@code void name(void *const *params, int64_t thread)}:
+   * {@code params} as the CUDA driver's {@code kernelParams} (a pointer to each argument's value:
+   * the device pointers of the inputs, outputs and workspace), {@code thread} the global thread
+   * index; it computes what that GPU thread computes.
+   */
+  static LLVMValueRef defineTwin(
+    LLVMModuleRef module,
+    String name,
+    LoopFunc f,
+    Stmt.For launch,
+    Map<Buffer, LLVMValueRef> constants
+  ) {
+    LLVMContextRef ctx = LLVMGetModuleContext(module);
+    LLVMTypeRef p = LLVMPointerTypeInContext(ctx, 0);
+    LLVMValueRef twin = LLVMAddFunction(
+      module,
+      name,
+      LLVMFunctionType(
+        LLVMVoidTypeInContext(ctx),
+        new PointerPointer<>(p, LLVMInt64TypeInContext(ctx)),
+        2,
+        0
+      )
+    );
+    translateKernel(module, twin, f, launch, constants);
+    return twin;
+  }
+
+  private static void translateKernel(
+    LLVMModuleRef module,
+    LLVMValueRef function,
+    LoopFunc f,
+    Stmt.For launch,
+    Map<Buffer, LLVMValueRef> constants
+  ) {
+    LoopTranslator t = new LoopTranslator(module, function);
     try {
       t.kernelBody(f, launch, constants);
     } finally {
       LLVMDisposeBuilder(t.b);
       LLVMDisposeBuilder(t.allocas);
     }
-    return kernel;
   }
 
   private void kernelBody(LoopFunc f, Stmt.For launch, Map<Buffer, LLVMValueRef> constants) {
@@ -207,20 +246,24 @@ final class LoopTranslator {
     LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(ctx, function, "start");
     LLVMPositionBuilderAtEnd(allocas, entry);
     int param = 0;
-    for (Buffer buf : f.inputs()) {
-      bases.put(buf, LLVMGetParam(function, param++));
+    List<Buffer> pointers = new ArrayList<>(f.inputs());
+    pointers.addAll(f.outputs());
+    for (Buffer buf : pointers) {
+      bases.put(buf, kernelArgument(param++));
     }
-    for (Buffer buf : f.outputs()) {
-      bases.put(buf, LLVMGetParam(function, param++));
-    }
-    LLVMValueRef workspace = LLVMGetParam(function, param);
+    LLVMValueRef workspace = kernelArgument(param);
     bases.putAll(constants);
     workspaceBases(f, workspace);
     LLVMPositionBuilderAtEnd(b, start);
-    LLVMValueRef ctaid = LLVMBuildZExt(b, sreg("ctaid.x"), i64, "");
-    LLVMValueRef width = LLVMBuildZExt(b, sreg("ntid.x"), i64, "");
-    LLVMValueRef thread = LLVMBuildZExt(b, sreg("tid.x"), i64, "");
-    LLVMValueRef index = LLVMBuildNUWAdd(b, LLVMBuildNUWMul(b, ctaid, width, ""), thread, "");
+    LLVMValueRef index;
+    if (gpu) {
+      LLVMValueRef ctaid = LLVMBuildZExt(b, sreg("ctaid.x"), i64, "");
+      LLVMValueRef width = LLVMBuildZExt(b, sreg("ntid.x"), i64, "");
+      LLVMValueRef thread = LLVMBuildZExt(b, sreg("tid.x"), i64, "");
+      index = LLVMBuildNUWAdd(b, LLVMBuildNUWMul(b, ctaid, width, ""), thread, "");
+    } else {
+      index = LLVMGetParam(function, 1);
+    }
     Slot slot = newSlot(launch.index());
     LLVMBuildStore(b, index, slot.address());
     LLVMBasicBlockRef run = block("thread.run");
@@ -233,6 +276,23 @@ final class LoopTranslator {
     LLVMPositionBuilderAtEnd(b, exit);
     LLVMBuildRetVoid(b);
     LLVMBuildBr(allocas, start);
+  }
+
+  /**
+   * Kernel argument {@code i}: a parameter of a GPU kernel; for a CPU twin, the pointer that
+   * {@code params[i]} points at.
+   */
+  private LLVMValueRef kernelArgument(int i) {
+    if (gpu) {
+      return LLVMGetParam(function, i);
+    }
+    LLVMValueRef value = LLVMBuildLoad2(allocas, ptr, slotOf(LLVMGetParam(function, 0), i), "");
+    return LLVMBuildLoad2(allocas, ptr, value, "");
+  }
+
+  /** The address of pointer {@code i} of the pointer array {@code array}. */
+  private LLVMValueRef slotOf(LLVMValueRef array, int i) {
+    return LLVMBuildInBoundsGEP2(allocas, ptr, array, one(LLVMConstInt(i64, i, 0)), 1, "");
   }
 
   /** Each workspace buffer's address: its offset from {@code workspace}, in the entry block. */
@@ -310,15 +370,7 @@ final class LoopTranslator {
   }
 
   private LLVMValueRef loadPointer(LLVMValueRef array, Buffer buf) {
-    LLVMValueRef slot = LLVMBuildInBoundsGEP2(
-      allocas,
-      ptr,
-      array,
-      one(LLVMConstInt(i64, buf.param(), 0)),
-      1,
-      ""
-    );
-    return LLVMBuildLoad2(allocas, ptr, slot, buf.name());
+    return LLVMBuildLoad2(allocas, ptr, slotOf(array, buf.param()), buf.name());
   }
 
   /** The register type of a scalar: {@code i1} for BOOL, {@code half}, {@code bfloat}, ... */

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.bytedeco.llvm.LLVM.LLVMContextRef;
 import org.bytedeco.llvm.LLVM.LLVMModuleRef;
 import org.bytedeco.llvm.LLVM.LLVMValueRef;
@@ -51,42 +50,74 @@ public final class PtxCodegen {
     if (target.arch() != Targets.Arch.NVPTX) {
       throw new IllegalArgumentException("ptx for " + target.triple());
     }
+    return new Ptx(text(build(f, target, false, LlvmTarget.Output.ASSEMBLY)), kernels(f));
+  }
+
+  /**
+   * The CPU twins of {@code f}'s kernels as a shared library for the host {@code target}: {@code
+   * void NAME_k<k>(void *const *params, int64_t thread)} computes what GPU thread {@code thread}
+   * of launch {@code k} computes, {@code params} as the driver's {@code kernelParams}. What a fake
+   * CUDA driver runs in tests; math calls the host's libm, which the loading program provides.
+   */
+  public static byte[] twins(LoopFunc f, Targets.Resolved target) {
+    if (target.arch() == Targets.Arch.NVPTX) {
+      throw new IllegalArgumentException("cpu twins for " + target.triple());
+    }
+    return Clang.bundled().linkShared(build(f, target, true, LlvmTarget.Output.OBJECT), target);
+  }
+
+  private static List<String> kernels(LoopFunc f) {
+    List<String> names = new ArrayList<>();
+    for (int k = 0; k < f.body().size(); k++) {
+      names.add(kernelName(f.name(), k));
+    }
+    return names;
+  }
+
+  private static String text(byte[] bytes) {
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  private static byte[] build(
+    LoopFunc f,
+    Targets.Resolved target,
+    boolean twins,
+    LlvmTarget.Output output
+  ) {
     try (LlvmTarget machine = LlvmTarget.create(target)) {
       LLVMContextRef ctx = LLVMContextCreate();
       try {
         LLVMModuleRef module = LLVMModuleCreateWithNameInContext(f.name(), ctx);
         try {
           machine.configure(module);
-          BitcodeLinker.link(module, GpuMath.bitcode(target), "gpu/math.c");
+          if (!twins) {
+            BitcodeLinker.link(module, GpuMath.bitcode(target), "gpu/math.c");
+          }
           Map<Buffer, LLVMValueRef> constants = LlvmCodegen.constants(module, f, machine);
-          List<String> names = new ArrayList<>();
-          for (Stmt s : f.body()) {
-            if (!(s instanceof Stmt.For launch) || !isZero(launch)) {
+          List<String> names = kernels(f);
+          for (int k = 0; k < names.size(); k++) {
+            if (!(f.body().get(k) instanceof Stmt.For launch) || !isZero(launch)) {
               throw new IllegalStateException(
                 "a top-level statement of " + f.name() + " is not a launch loop from 0"
               );
             }
-            String name = kernelName(f.name(), names.size());
-            LLVMValueRef kernel = LoopTranslator.defineKernel(module, name, f, launch, constants);
+            LLVMValueRef kernel = twins
+              ? LoopTranslator.defineTwin(module, names.get(k), f, launch, constants)
+              : LoopTranslator.defineKernel(module, names.get(k), f, launch, constants);
             machine.markFunction(kernel);
-            names.add(name);
           }
-          Set<String> exported = new HashSet<>(names);
-          LlvmCodegen.internalizeAllBut(module, exported);
-          String[] text = new String[1];
+          LlvmCodegen.internalizeAllBut(module, new HashSet<>(names));
+          byte[][] result = new byte[1][];
           List<String> errors = Llvm.collectErrors(ctx, () -> {
             ObjectEmitter.optimize(machine, module);
-            text[0] = new String(
-              machine.emit(module, LlvmTarget.Output.ASSEMBLY),
-              StandardCharsets.UTF_8
-            );
+            result[0] = machine.emit(module, output);
           });
           if (!errors.isEmpty()) {
             throw new IllegalStateException(
               "llvm failed on the kernels of " + f.name() + ": " + String.join("; ", errors)
             );
           }
-          return new Ptx(text[0], names);
+          return result[0];
         } finally {
           LLVMDisposeModule(module);
         }

@@ -168,11 +168,14 @@ final class LoopTranslator {
   }
 
   /**
-   * Defines the GPU kernel {@code void name(ptr inputs..., ptr outputs..., ptr workspace)} with the
-   * {@code ptx_kernel} calling convention: one thread per index of {@code launch} (a loop from 0),
-   * the global thread index {@code blockIdx.x * blockDim.x + threadIdx.x} bound to its index,
-   * threads past its upper bound doing nothing. Buffers are {@code f}'s; {@code constants} maps its
-   * constant buffers to globals.
+   * Defines kernel {@code name} computing one thread of {@code launch} (a loop from 0) over {@code
+   * f}'s buffers; {@code constants} maps its constant buffers to globals. On a GPU target it is
+   * {@code void name(ptr inputs..., ptr outputs..., ptr workspace)} with the {@code ptx_kernel}
+   * calling convention, the global thread index {@code blockIdx.x * blockDim.x + threadIdx.x}
+   * bound to the loop index, threads past the upper bound doing nothing. On a CPU it is the
+   * kernel's twin {@code void name(void *const *params, int64_t thread)}: {@code params} as the
+   * CUDA driver's {@code kernelParams} (a pointer to each argument's value), {@code thread} the
+   * global thread index, computing what that GPU thread computes.
    */
   static LLVMValueRef defineKernel(
     LLVMModuleRef module,
@@ -183,62 +186,29 @@ final class LoopTranslator {
   ) {
     LLVMContextRef ctx = LLVMGetModuleContext(module);
     LLVMTypeRef p = LLVMPointerTypeInContext(ctx, 0);
-    int n = f.inputs().size() + f.outputs().size() + 1;
+    boolean gpu = LLVMGetTarget(module).getString().startsWith("nvptx");
+    int n = gpu ? f.inputs().size() + f.outputs().size() + 1 : 2;
     LLVMTypeRef[] params = new LLVMTypeRef[n];
     java.util.Arrays.fill(params, p);
+    if (!gpu) {
+      params[1] = LLVMInt64TypeInContext(ctx);
+    }
     LLVMValueRef kernel = LLVMAddFunction(
       module,
       name,
       LLVMFunctionType(LLVMVoidTypeInContext(ctx), new PointerPointer<>(params), n, 0)
     );
-    LLVMSetFunctionCallConv(kernel, LLVMPTXKernelCallConv);
-    translateKernel(module, kernel, f, launch, constants);
-    return kernel;
-  }
-
-  /**
-   * Defines the CPU twin of a GPU kernel, {@code void name(void *const *params, int64_t thread)}:
-   * {@code params} as the CUDA driver's {@code kernelParams} (a pointer to each argument's value:
-   * the device pointers of the inputs, outputs and workspace), {@code thread} the global thread
-   * index; it computes what that GPU thread computes.
-   */
-  static LLVMValueRef defineTwin(
-    LLVMModuleRef module,
-    String name,
-    LoopFunc f,
-    Stmt.For launch,
-    Map<Buffer, LLVMValueRef> constants
-  ) {
-    LLVMContextRef ctx = LLVMGetModuleContext(module);
-    LLVMTypeRef p = LLVMPointerTypeInContext(ctx, 0);
-    LLVMValueRef twin = LLVMAddFunction(
-      module,
-      name,
-      LLVMFunctionType(
-        LLVMVoidTypeInContext(ctx),
-        new PointerPointer<>(p, LLVMInt64TypeInContext(ctx)),
-        2,
-        0
-      )
-    );
-    translateKernel(module, twin, f, launch, constants);
-    return twin;
-  }
-
-  private static void translateKernel(
-    LLVMModuleRef module,
-    LLVMValueRef function,
-    LoopFunc f,
-    Stmt.For launch,
-    Map<Buffer, LLVMValueRef> constants
-  ) {
-    LoopTranslator t = new LoopTranslator(module, function);
+    if (gpu) {
+      LLVMSetFunctionCallConv(kernel, LLVMPTXKernelCallConv);
+    }
+    LoopTranslator t = new LoopTranslator(module, kernel);
     try {
       t.kernelBody(f, launch, constants);
     } finally {
       LLVMDisposeBuilder(t.b);
       LLVMDisposeBuilder(t.allocas);
     }
+    return kernel;
   }
 
   private void kernelBody(LoopFunc f, Stmt.For launch, Map<Buffer, LLVMValueRef> constants) {

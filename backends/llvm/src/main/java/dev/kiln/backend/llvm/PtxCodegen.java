@@ -101,9 +101,13 @@ public final class PtxCodegen {
                 "a top-level statement of " + f.name() + " is not a launch loop from 0"
               );
             }
-            LLVMValueRef kernel = twins
-              ? LoopTranslator.defineTwin(module, names.get(k), f, launch, constants)
-              : LoopTranslator.defineKernel(module, names.get(k), f, launch, constants);
+            LLVMValueRef kernel = LoopTranslator.defineKernel(
+              module,
+              names.get(k),
+              f,
+              launch,
+              constants
+            );
             machine.markFunction(kernel);
           }
           LlvmCodegen.internalizeAllBut(module, new HashSet<>(names));

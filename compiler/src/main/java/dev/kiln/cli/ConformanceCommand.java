@@ -104,6 +104,15 @@ final class ConformanceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (backend == Backend.CUDA) {
+      if (target != null) {
+        throw DiagnosticException.error(
+          Location.UNKNOWN,
+          "--backend cuda runs on the GPU: it takes --cpu sm_80|sm_86|sm_89|sm_90, not --target"
+        );
+      }
+      CudaDriver.require();
+    }
     if (!Files.isDirectory(dir)) {
       throw DiagnosticException.error(Location.UNKNOWN, dir + ": not a directory");
     }
@@ -136,7 +145,7 @@ final class ConformanceCommand implements Callable<Integer> {
         case NATIVE -> new NativeEngine(NativeCompiler.resolve(target, cpu), timeout);
         case C -> NativeEngine.portableC(timeout, 1);
         case GPUSIM -> new GpuSimEngine(Ptxas.find());
-        case CUDA -> throw CudaDriver.unavailable();
+        case CUDA -> NativeEngine.cuda(cpu, timeout);
       }
     );
     runner.run(tests, jobs, r -> {

@@ -9,8 +9,7 @@ import java.lang.foreign.SymbolLookup;
  * Whether this machine has the CUDA driver ({@code libcuda.so.1}), probed with the FFM linker's
  * library lookup, which fails cleanly where JNI bindings of the driver would throw {@code
  * UnsatisfiedLinkError}. Running models on a GPU ({@code --backend cuda} of {@code run} and {@code
- * conformance}) needs a driver and a host runner; Kiln has no runner yet, so both cases are
- * refused with one line.
+ * conformance}) needs one; without it they stop with one line before compiling anything.
  */
 public final class CudaDriver {
 
@@ -31,20 +30,15 @@ public final class CudaDriver {
   }
 
   /**
-   * The diagnostic for {@code --backend cuda}: no driver, or (with one) that running PTX on the GPU
-   * is not implemented; {@code kiln compile --target cuda} writes the PTX and launch table.
+   * Throws the one-line diagnostic of {@code --backend cuda} on a machine without the driver: no
+   * JNI class or harness is touched before it.
    */
-  public static DiagnosticException unavailable() {
+  public static void require() {
     if (!present()) {
-      return DiagnosticException.error(
+      throw DiagnosticException.error(
         Location.UNKNOWN,
         "--backend cuda: no CUDA driver found (" + LIBRARY + " does not load)"
       );
     }
-    return DiagnosticException.error(
-      Location.UNKNOWN,
-      "--backend cuda: running on the GPU is not implemented yet; kiln compile --target cuda " +
-      "writes the PTX and its launch table, --backend gpusim checks them without a GPU"
-    );
   }
 }

@@ -49,10 +49,10 @@ public final class CudaBackend implements Backend {
     return "cuda";
   }
 
-  /** PTX, which no C toolchain links: the driver loads it at run time. */
+  /** The host plan (C source, embedding the PTX), which a program links to run the model. */
   @Override
   public Artifacts.Kind linkable() {
-    return Artifacts.Kind.ASSEMBLY;
+    return Artifacts.Kind.C_SOURCE;
   }
 
   @Override

@@ -130,7 +130,13 @@ int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz, unsign
   if (twins != NULL) {
     static void *library;
     if (library == NULL) {
+      /* The twins call libm, which the program may not have loaded. */
+      dlopen("libm.so.6", RTLD_NOW | RTLD_GLOBAL);
       library = dlopen(twins, RTLD_NOW);
+      if (library == NULL) {
+        say("twins %s do not load", dlerror(), 0, 0);
+        return 1;
+      }
     }
     void (*twin)(void *const *, int64_t) = NULL;
     if (library != NULL) {

@@ -5,6 +5,7 @@ import dev.kiln.backend.Backend;
 import dev.kiln.backend.CHeader;
 import dev.kiln.backend.EmitOptions;
 import dev.kiln.backend.LoopModule;
+import dev.kiln.backend.cuda.CudaBackend;
 import dev.kiln.emit.Backends;
 import dev.kiln.emit.CHarness;
 import dev.kiln.frontend.ImportedModel;
@@ -37,7 +38,10 @@ import picocli.CommandLine.Option;
  * {@code ir} ({@code NAME.kir}, the optimized Graph IR), {@code loop} ({@code NAME.loop}, the Loop
  * IR), {@code harness} ({@code NAME_harness.c}), {@code c} (portable C99: {@code NAME.c}, {@code
  * NAME.h}, {@code NAME_kernels.c} and the runtime-c files they need under {@code runtime-c/}; the
- * default of {@code --target c}, which writes no object). Every file is written to a temporary
+ * default of {@code --target c}, which writes no object). {@code --target nvptx64-nvidia-cuda}
+ * (alias {@code cuda}, {@code --cpu sm_80|sm_86|sm_89|sm_90}) writes {@code NAME.ptx} ({@code
+ * asm}), {@code NAME.h} with the launch table and {@code NAME_host.c}, the host plan over the
+ * CUDA driver API ({@code host-c}). Every file is written to a temporary
  * name and renamed, and nothing is written when compilation fails. Compiling twice gives identical
  * files.
  */
@@ -59,6 +63,12 @@ final class CompileCommand implements Callable<Integer> {
     loop,
     harness,
     c,
+    host_c;
+
+    @Override
+    public String toString() {
+      return name().replace('_', '-');
+    }
   }
 
   @Mixin
@@ -70,7 +80,7 @@ final class CompileCommand implements Callable<Integer> {
   @Option(
     names = "--target",
     paramLabel = "TRIPLE",
-    description = "Default: the host; c for portable C99 source."
+    description = "Default: the host; c for portable C99 source; cuda for PTX (NVIDIA GPUs)."
   )
   private String target;
 
@@ -88,7 +98,7 @@ final class CompileCommand implements Callable<Integer> {
     names = "--emit",
     split = ",",
     paramLabel = "KIND",
-    description = "Files to write: ${COMPLETION-CANDIDATES} (default: obj,header)."
+    description = "Files to write: ${COMPLETION-CANDIDATES} (default: obj,header; cuda: asm,header,host-c)."
   )
   private List<Emit> emit = new ArrayList<>();
 
@@ -108,9 +118,29 @@ final class CompileCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     boolean portable = Backends.C_TARGET.equals(target);
+    boolean gpu = CudaBackend.names(target);
     Set<Emit> kinds = emit.isEmpty()
-      ? portable ? EnumSet.of(Emit.c) : EnumSet.of(Emit.obj, Emit.header)
+      ? portable
+        ? EnumSet.of(Emit.c)
+        : gpu ? EnumSet.of(Emit.asm, Emit.header, Emit.host_c) : EnumSet.of(Emit.obj, Emit.header)
       : EnumSet.copyOf(emit);
+    if (gpu) {
+      Set<Emit> refused = EnumSet.of(Emit.obj, Emit.so, Emit.llvm, Emit.c, Emit.harness);
+      refused.retainAll(kinds);
+      if (!refused.isEmpty()) {
+        throw DiagnosticException.error(
+          Location.UNKNOWN,
+          "--emit " +
+          refused.iterator().next() +
+          ": the cuda target writes PTX and a header (--emit asm, header, host-c, ir, loop)"
+        );
+      }
+    } else if (kinds.contains(Emit.host_c)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--emit host-c: the host plan is written for --target cuda only"
+      );
+    }
     String prefix = name != null ? name : defaultName(source.model);
     if (!CHeader.validName(prefix)) {
       throw DiagnosticException.error(
@@ -157,13 +187,22 @@ final class CompileCommand implements Callable<Integer> {
         case so -> wanted.add(Artifacts.Kind.SHARED_LIBRARY);
         case asm -> wanted.add(Artifacts.Kind.ASSEMBLY);
         case llvm -> wanted.add(Artifacts.Kind.LLVM_IR);
-        case c -> wanted.add(Artifacts.Kind.C_SOURCE);
+        case c, host_c -> wanted.add(Artifacts.Kind.C_SOURCE);
         default -> {}
       }
+    }
+    if (gpu) {
+      wanted.add(Artifacts.Kind.ASSEMBLY);
     }
     Map<String, byte[]> files = new LinkedHashMap<>();
     if (!wanted.isEmpty()) {
       files.putAll(backend.compile(module, backend.target(), new EmitOptions(wanted)).files());
+    }
+    if (gpu && !kinds.contains(Emit.asm)) {
+      files.remove(prefix + ".ptx");
+    }
+    if (gpu && !kinds.contains(Emit.header)) {
+      files.remove(prefix + ".h");
     }
     if (kinds.contains(Emit.header) || kinds.contains(Emit.harness)) {
       files.putIfAbsent(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));

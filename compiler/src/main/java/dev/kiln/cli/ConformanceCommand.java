@@ -1,8 +1,11 @@
 package dev.kiln.cli;
 
+import dev.kiln.backend.cuda.Ptxas;
 import dev.kiln.conformance.ConformanceRunner;
+import dev.kiln.conformance.GpuSimEngine;
 import dev.kiln.conformance.LoopEngine;
 import dev.kiln.conformance.Tolerance;
+import dev.kiln.emit.CudaDriver;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
 import dev.kiln.ir.DiagnosticException;
@@ -39,7 +42,9 @@ final class ConformanceCommand implements Callable<Integer> {
     INTERP,
     LOOP,
     NATIVE,
-    C;
+    C,
+    GPUSIM,
+    CUDA;
 
     @Override
     public String toString() {
@@ -99,6 +104,15 @@ final class ConformanceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (backend == Backend.CUDA) {
+      if (target != null) {
+        throw DiagnosticException.error(
+          Location.UNKNOWN,
+          "--backend cuda runs on the GPU: it takes --cpu sm_80|sm_86|sm_89|sm_90, not --target"
+        );
+      }
+      CudaDriver.require();
+    }
     if (!Files.isDirectory(dir)) {
       throw DiagnosticException.error(Location.UNKNOWN, dir + ": not a directory");
     }
@@ -130,6 +144,8 @@ final class ConformanceCommand implements Callable<Integer> {
         case LOOP -> LoopEngine.INSTANCE;
         case NATIVE -> new NativeEngine(NativeCompiler.resolve(target, cpu), timeout);
         case C -> NativeEngine.portableC(timeout, 1);
+        case GPUSIM -> new GpuSimEngine(Ptxas.find());
+        case CUDA -> NativeEngine.cuda(cpu, timeout);
       }
     );
     runner.run(tests, jobs, r -> {

@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.conformance.LoopEngine;
+import dev.kiln.emit.CudaDriver;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
 import dev.kiln.frontend.ImportedModel;
@@ -35,7 +36,8 @@ final class RunCommand implements Callable<Integer> {
     INTERP,
     LOOP,
     NATIVE,
-    C;
+    C,
+    CUDA;
 
     @Override
     public String toString() {
@@ -94,6 +96,15 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (backend == Backend.CUDA) {
+      if (target != null) {
+        throw DiagnosticException.error(
+          Location.UNKNOWN,
+          "--backend cuda runs on the GPU: it takes --cpu sm_80|sm_86|sm_89|sm_90, not --target"
+        );
+      }
+      CudaDriver.require();
+    }
     ModelInputs in = ModelInputs.of(inputs);
     ImportedModel m = source.load(in.options());
     passOptions
@@ -137,6 +148,7 @@ final class RunCommand implements Callable<Integer> {
         threads
       ).run(m, args);
       case C -> NativeEngine.portableC(3600, threads).run(m, args);
+      case CUDA -> NativeEngine.cuda(cpu, 3600).run(m, args);
     };
     for (int i = 0; i < outputs.size(); i++) {
       OutputFiles.write(outputDir.resolve("output_" + i + ".npy"), Npy.encode(outputs.get(i)));

@@ -2,13 +2,16 @@ package dev.kiln.emit;
 
 import dev.kiln.backend.Backend;
 import dev.kiln.backend.c.CBackend;
+import dev.kiln.backend.cuda.CudaBackend;
 import dev.kiln.backend.llvm.LlvmBackend;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 
 /**
  * The backend for a {@code --target}/{@code --cpu} pair: {@code c} is the portable C backend
- * (which takes no CPU), anything else an LLVM target ({@link NativeCompiler#resolve}).
+ * (which takes no CPU), {@code nvptx64-nvidia-cuda} (alias {@code cuda}) the NVIDIA GPU backend
+ * (CPU: the compute capability, {@code sm_80} by default), anything else an LLVM target ({@link
+ * NativeCompiler#resolve}).
  */
 public final class Backends {
 
@@ -27,6 +30,9 @@ public final class Backends {
         );
       }
       return new CBackend();
+    }
+    if (CudaBackend.names(target)) {
+      return new CudaBackend(cpu);
     }
     return new LlvmBackend(NativeCompiler.resolve(target, cpu));
   }

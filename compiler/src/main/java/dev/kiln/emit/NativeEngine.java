@@ -6,6 +6,7 @@ import dev.kiln.backend.CHeader;
 import dev.kiln.backend.EmitOptions;
 import dev.kiln.backend.LoopModule;
 import dev.kiln.backend.c.CBackend;
+import dev.kiln.backend.cuda.CudaBackend;
 import dev.kiln.backend.llvm.LlvmBackend;
 import dev.kiln.backend.llvm.Targets;
 import dev.kiln.conformance.ConformanceRunner;
@@ -27,9 +28,9 @@ import java.util.List;
  * backend's {@linkplain Backend#linkable linkable} artifacts (an object from LLVM, C source from
  * the C backend), builds them with the harness ({@code --emit harness}) by the target's {@link
  * Toolchain}, runs the program (under qemu for a cross target) on {@code .npy} files in a
- * temporary directory, and reads the outputs back. This is {@code kiln run --backend native|c} and
- * {@code kiln conformance --backend native|c}; {@link #bench} times the same program for {@code
- * kiln bench}.
+ * temporary directory, and reads the outputs back. This is {@code kiln run --backend native|c|cuda}
+ * and {@code kiln conformance --backend native|c|cuda}; {@link #bench} times the same program for
+ * {@code kiln bench}.
  */
 public final class NativeEngine implements ConformanceRunner.Engine {
 
@@ -55,6 +56,15 @@ public final class NativeEngine implements ConformanceRunner.Engine {
     this.toolchain = toolchain;
     this.timeoutSeconds = timeoutSeconds;
     this.threads = threads;
+  }
+
+  /**
+   * The engine of the CUDA backend ({@code --backend cuda}): PTX and the host plan for the GPU
+   * {@code cpu} (null: sm_80), built with the harness by the host's {@code cc}, run on device 0
+   * through {@code libcuda.so.1}.
+   */
+  public static NativeEngine cuda(String cpu, long timeoutSeconds) {
+    return new NativeEngine(new CudaBackend(cpu), Toolchain.host(), timeoutSeconds, 1);
   }
 
   /** The engine of the portable C backend, built by the host's {@code cc}. */
@@ -164,7 +174,7 @@ public final class NativeEngine implements ConformanceRunner.Engine {
   private Path link(LoopFunc f, Artifacts code, Path dir) throws IOException {
     List<Path> sources = new ArrayList<>();
     Path harness = dir.resolve(NAME + "_harness.c");
-    Files.writeString(harness, CHarness.of(f, NAME));
+    Files.writeString(harness, CHarness.of(f, NAME, backend instanceof CudaBackend));
     sources.add(harness);
     for (var e : code.files().entrySet()) {
       Path p = dir.resolve(e.getKey());

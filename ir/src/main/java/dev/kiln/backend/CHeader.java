@@ -55,6 +55,28 @@ public final class CHeader {
 
   /** The header text for {@code f}, compiled as {@code name}; {@code source} names the model. */
   public static String of(LoopFunc f, String name, String source) {
+    StringBuilder s = new StringBuilder();
+    s.append("\n/* Runs the model: returns 0. See the Kiln README for the contract. */\n");
+    s.append("int ").append(name);
+    s.append("_run(const void *const *inputs, void *const *outputs, void *workspace);\n");
+    s.append(
+      "\n/* The same on a thread pool; see NAME_WORKSPACE_PER_THREAD for its workspace. */\n"
+    );
+    s.append("struct kiln_thread_pool;\nint ").append(name);
+    s.append("_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,\n");
+    s.append("    const struct kiln_thread_pool *pool);\n\n");
+    s.append("/* The model's kiln_model_info_t (kiln/runtime.h): inputs, outputs, workspace. */\n");
+    s.append("struct kiln_model_info;\n");
+    s.append("const struct kiln_model_info *").append(name).append("_info(void);\n\n");
+    return of(f, name, source, s.toString());
+  }
+
+  /**
+   * The header's macros for {@code f} (counts, workspace sizes, every tensor), followed by {@code
+   * declarations}, the backend's own part: what a backend without {@code NAME_run} (the CUDA one)
+   * declares instead.
+   */
+  public static String of(LoopFunc f, String name, String source, String declarations) {
     String up = name.toUpperCase(Locale.ROOT);
     String guard = up + "_H";
     StringBuilder s = new StringBuilder();
@@ -70,18 +92,7 @@ public final class CHeader {
     s.append("#define ").append(up).append("_WORKSPACE_ALIGNMENT 64\n");
     tensors(s, up + "_INPUT_", f.inputs());
     tensors(s, up + "_OUTPUT_", f.outputs());
-    s.append("\n/* Runs the model: returns 0. See the Kiln README for the contract. */\n");
-    s.append("int ").append(name);
-    s.append("_run(const void *const *inputs, void *const *outputs, void *workspace);\n");
-    s.append(
-      "\n/* The same on a thread pool; see NAME_WORKSPACE_PER_THREAD for its workspace. */\n"
-    );
-    s.append("struct kiln_thread_pool;\nint ").append(name);
-    s.append("_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,\n");
-    s.append("    const struct kiln_thread_pool *pool);\n\n");
-    s.append("/* The model's kiln_model_info_t (kiln/runtime.h): inputs, outputs, workspace. */\n");
-    s.append("struct kiln_model_info;\n");
-    s.append("const struct kiln_model_info *").append(name).append("_info(void);\n\n");
+    s.append(declarations);
     s.append("#ifdef __cplusplus\n}\n#endif\n\n#endif /* ").append(guard).append(" */\n");
     return s.toString();
   }

@@ -3,6 +3,7 @@ package dev.kiln.conformance;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.backend.cuda.Ptxas;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
 import dev.kiln.emit.Toolchain;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +35,12 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code conformance/onnx-node-c.txt}: the portable C backend, built by the host's {@code
  *       cc} at {@code -O2} under strict C99 warnings ({@code --backend c}); two compiler runs per
  *       test, so {@code mvn verify} checks every {@value #PORTABLE_C_STRIDE}th test.
+ *   <li>{@code conformance/onnx-node-gpusim.txt}: the CUDA backend without a GPU ({@code --backend
+ *       gpusim}): PTX that {@code ptxas} accepts for sm_80 and sm_90 (when ptxas is on {@code
+ *       PATH}) and the GPU-scheduled Loop IR run in the race-checking GPU interpreter. An LLVM
+ *       compilation, two ptxas runs and an interpreted run per test, so {@code mvn verify} checks
+ *       every {@value #GPUSIM_STRIDE}th test; the full list comes from the full run (about 8
+ *       minutes on two loaded cores).
  * </ul>
  */
 class OnnxNodeConformanceTest {
@@ -41,6 +49,7 @@ class OnnxNodeConformanceTest {
   static final Path TOLERANCES = Path.of("../conformance/onnx-node.tolerances");
   static final int AARCH64_STRIDE = 8;
   static final int PORTABLE_C_STRIDE = 4;
+  static final int GPUSIM_STRIDE = 8;
 
   @Test
   void interpreter_listed_passes_still_pass() throws IOException {
@@ -77,6 +86,15 @@ class OnnxNodeConformanceTest {
       NativeEngine.portableC(120, 1),
       PORTABLE_C_STRIDE
     );
+  }
+
+  @Test
+  void gpusim_listed_passes_still_pass() throws IOException {
+    Optional<Ptxas> ptxas = Ptxas.find();
+    if (ptxas.isEmpty()) {
+      System.out.println("gpusim: ptxas is not on PATH, the PTX is compiled but not assembled");
+    }
+    check(Path.of("../conformance/onnx-node-gpusim.txt"), new GpuSimEngine(ptxas), GPUSIM_STRIDE);
   }
 
   /** Runs every {@code stride}th test (in name order) with {@code engine} against {@code list}. */

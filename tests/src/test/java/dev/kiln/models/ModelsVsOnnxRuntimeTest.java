@@ -12,6 +12,7 @@ import ai.onnxruntime.OrtSession;
 import dev.kiln.backend.llvm.Targets;
 import dev.kiln.conformance.ConformanceRunner;
 import dev.kiln.conformance.Tolerance;
+import dev.kiln.emit.CudaDriver;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
 import dev.kiln.emit.Toolchain;
@@ -44,8 +45,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Imports every model in {@code ../shared/models}, optimizes it at the default level ({@code -O2}),
  * runs it on seeded random inputs (uniform in [-1, 1)) through the interpreter, as native code for
- * the host and as native code for aarch64 under qemu, and compares with ONNX Runtime within rtol
- * 1e-3, atol 1e-4; and compiles it for every target.
+ * the host, as native code for aarch64 under qemu, as portable C and (with a CUDA driver) on the GPU,
+ * and compares with ONNX Runtime within rtol 1e-3, atol 1e-4; and compiles it for every target.
  */
 class ModelsVsOnnxRuntimeTest {
 
@@ -96,6 +97,18 @@ class ModelsVsOnnxRuntimeTest {
   void portable_c_matches_onnx_runtime(String name, List<Long> dims) throws OrtException {
     assumeTrue(Toolchain.find("cc").isPresent(), "skipped: no C compiler (cc) to build the C");
     compare(name, dims, NativeEngine.portableC(600, 1));
+  }
+
+  /**
+   * The PTX and host plan of each model run on GPU 0 ({@code tests/gpu/run}); skipped where {@code
+   * libcuda.so.1} does not load, which is everywhere this has been run so far.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void cuda_matches_onnx_runtime(String name, List<Long> dims) throws OrtException {
+    assumeTrue(CudaDriver.present(), "skipped: no CUDA driver found (libcuda.so.1 does not load)");
+    assumeTrue(Toolchain.find("cc").isPresent(), "skipped: no C compiler (cc) for the host plan");
+    compare(name, dims, NativeEngine.cuda(null, 600));
   }
 
   /** Objects come out for every target, Cortex-M included (nothing is linked or run there). */

@@ -20,20 +20,41 @@ import java.util.Map;
  */
 public final class LoopInterpreter {
 
+  /**
+   * Watches a run: told when each iteration of a top-level loop starts and of every buffer access,
+   * in program order (the GPU interpreter's race check).
+   */
+  public interface Observer {
+    /** Iteration {@code index} of the top-level loop {@code loop} starts. */
+    void iteration(Stmt.For loop, long index);
+
+    /** Element {@code index} of {@code buffer} is read, or written when {@code write}. */
+    void access(Buffer buffer, long index, boolean write);
+  }
+
   private final Map<Buffer, ByteBuffer> memory = new IdentityHashMap<>();
   private final Map<String, Long> longs = new HashMap<>();
   private final Map<String, Double> doubles = new HashMap<>();
+  private final Observer observer;
+  private int depth;
 
-  private LoopInterpreter() {}
+  private LoopInterpreter(Observer observer) {
+    this.observer = observer;
+  }
 
   /** Runs {@code f} on {@code inputs} (one per input buffer, in order) and returns its outputs. */
   public static List<Tensor> run(LoopFunc f, List<Tensor> inputs) {
+    return run(f, inputs, null);
+  }
+
+  /** {@link #run(LoopFunc, List)} telling {@code observer} (may be null) what happens. */
+  public static List<Tensor> run(LoopFunc f, List<Tensor> inputs, Observer observer) {
     if (inputs.size() != f.inputs().size()) {
       throw new IllegalArgumentException(
         f.inputs().size() + " inputs expected, got " + inputs.size()
       );
     }
-    LoopInterpreter in = new LoopInterpreter();
+    LoopInterpreter in = new LoopInterpreter(observer);
     ByteBuffer ws = order(ByteBuffer.allocate(Math.toIntExact(f.workspaceBytes())));
     for (int i = 0; i < inputs.size(); i++) {
       Buffer b = f.inputs().get(i);
@@ -84,10 +105,16 @@ public final class LoopInterpreter {
         long lo = evalLong(f.lower());
         long hi = evalLong(f.upper());
         String name = f.index().name();
+        boolean top = depth == 0 && observer != null;
+        depth++;
         for (long i = lo; i < hi; i++) {
           longs.put(name, i);
+          if (top) {
+            observer.iteration(f, i);
+          }
           body(f.body());
         }
+        depth--;
         longs.remove(name);
       }
       case Stmt.While w -> {
@@ -116,17 +143,25 @@ public final class LoopInterpreter {
     }
   }
 
-  private ByteBuffer bytes(Buffer b, long index) {
+  private static void checkIndex(Buffer b, long index) {
     if (index < 0 || index >= b.length()) {
       throw new IllegalStateException(
         "index " + index + " out of bounds of " + b + " (" + b.length() + " elements)"
       );
     }
+  }
+
+  private ByteBuffer bytes(Buffer b, long index) {
+    checkIndex(b, index);
+    if (observer != null) {
+      observer.access(b, index, false);
+    }
     return memory.get(b);
   }
 
   private void store(Buffer b, long index, Expr value) {
-    ByteBuffer m = bytes(b, index);
+    checkIndex(b, index);
+    ByteBuffer m = memory.get(b);
     int at = Math.toIntExact(index * b.elem().bytes());
     switch (b.elem()) {
       case F16 -> m.putShort(at, Float.floatToFloat16((float) evalDouble(value)));
@@ -150,6 +185,9 @@ public final class LoopInterpreter {
       case I16, U16 -> m.putShort(at, (short) evalLong(value));
       case I32, U32 -> m.putInt(at, (int) evalLong(value));
       case I64, U64 -> m.putLong(at, evalLong(value));
+    }
+    if (observer != null) {
+      observer.access(b, index, true);
     }
   }
 

@@ -114,9 +114,12 @@ public interface LowerContext {
    */
   TargetInfo target();
 
-  /** Whether the target links the runtime-c micro-kernels (the Loop IR interpreter does not). */
+  /**
+   * Whether the target links the runtime-c micro-kernels (the Loop IR interpreter and GPU targets do
+   * not).
+   */
   default boolean kernelsAvailable() {
-    return target() != null;
+    return target() != null && target().kernels() != TargetInfo.KernelSet.NONE;
   }
 
   /**

@@ -37,6 +37,11 @@ public record TargetInfo(
     NEON64,
     NEON32,
     SCALAR,
+    /**
+     * No runtime-c kernels: lowering writes every op as Loop IR loops (a GPU target, whose code
+     * cannot call host C kernels).
+     */
+    NONE,
   }
 
   public TargetInfo {

@@ -3,6 +3,7 @@ package dev.kiln.backend.c;
 import dev.kiln.ir.loop.BinaryOp;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
+import dev.kiln.ir.loop.LoopWalk;
 import dev.kiln.ir.loop.Scalar;
 import dev.kiln.ir.loop.UnaryOp;
 import java.util.Map;

@@ -7,6 +7,7 @@ import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
 import dev.kiln.ir.loop.KernelStruct;
 import dev.kiln.ir.loop.LoopFunc;
+import dev.kiln.ir.loop.LoopWalk;
 import dev.kiln.ir.loop.Scalar;
 import dev.kiln.ir.loop.Stmt;
 import java.nio.ByteBuffer;

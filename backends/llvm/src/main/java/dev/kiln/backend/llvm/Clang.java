@@ -136,7 +136,8 @@ public final class Clang {
     cmd.add(executable.toString());
     cmd.add("-target");
     cmd.add(target.triple());
-    cmd.add((target.arch() == Targets.Arch.X86 ? "-march=" : "-mcpu=") + target.cpu());
+    boolean march = target.arch() == Targets.Arch.X86 || target.arch() == Targets.Arch.NVPTX;
+    cmd.add((march ? "-march=" : "-mcpu=") + target.cpu());
     for (String feature : target.features().split(",")) {
       if (!feature.isEmpty()) {
         cmd.addAll(List.of("-Xclang", "-target-feature", "-Xclang", feature));

@@ -78,6 +78,12 @@ final class Llvm {
         LLVMInitializeARMAsmPrinter();
         LLVMInitializeARMAsmParser();
       }
+      case NVPTX -> {
+        LLVMInitializeNVPTXTargetInfo();
+        LLVMInitializeNVPTXTarget();
+        LLVMInitializeNVPTXTargetMC();
+        LLVMInitializeNVPTXAsmPrinter();
+      }
     }
   }
 

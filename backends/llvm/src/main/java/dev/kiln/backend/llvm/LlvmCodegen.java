@@ -243,11 +243,7 @@ public final class LlvmCodegen {
   }
 
   /** One private constant global per constant buffer, in the target's byte order. */
-  private static Map<Buffer, LLVMValueRef> constants(
-    LLVMModuleRef module,
-    LoopFunc f,
-    LlvmTarget machine
-  ) {
+  static Map<Buffer, LLVMValueRef> constants(LLVMModuleRef module, LoopFunc f, LlvmTarget machine) {
     LLVMContextRef ctx = LLVMGetModuleContext(module);
     boolean bigEndian = List.of(machine.dataLayout().split("-")).contains("E");
     Map<Buffer, LLVMValueRef> globals = new IdentityHashMap<>();
@@ -287,7 +283,7 @@ public final class LlvmCodegen {
   }
 
   /** Gives every defined function and global not named in {@code exported} internal linkage. */
-  private static void internalizeAllBut(LLVMModuleRef module, Set<String> exported) {
+  static void internalizeAllBut(LLVMModuleRef module, Set<String> exported) {
     for (
       LLVMValueRef fn = LLVMGetFirstFunction(module);
       fn != null && !fn.isNull();

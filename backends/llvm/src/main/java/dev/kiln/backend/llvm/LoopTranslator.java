@@ -101,7 +101,15 @@ final class LoopTranslator {
     ptr = LLVMPointerTypeInContext(ctx, 0);
     String triple = LLVMGetTarget(module).getString();
     softDouble = triple.startsWith("arm") || triple.startsWith("thumb");
+    gpu = triple.startsWith("nvptx");
   }
+
+  /**
+   * Whether the target is an NVIDIA GPU: LLVM cannot lower the transcendental intrinsics there ("no
+   * libcall available"), so they call the {@code kiln_gpu_*} functions of {@code
+   * runtime-c/gpu/math.c} ({@link GpuMath}), linked into the module, in double precision.
+   */
+  private final boolean gpu;
 
   /**
    * Whether the target is 32-bit ARM (ARMv7-A and Cortex-M): LLVM 20 cannot select its expansion
@@ -159,6 +167,126 @@ final class LoopTranslator {
     return new Entry(run, parallel);
   }
 
+  /**
+   * Defines kernel {@code name} computing one thread of {@code launch} (a loop from 0) over {@code
+   * f}'s buffers; {@code constants} maps its constant buffers to globals. On a GPU target it is
+   * {@code void name(ptr inputs..., ptr outputs..., ptr workspace)} with the {@code ptx_kernel}
+   * calling convention, the global thread index {@code blockIdx.x * blockDim.x + threadIdx.x}
+   * bound to the loop index, threads past the upper bound doing nothing. On a CPU it is the
+   * kernel's twin {@code void name(void *const *params, int64_t thread)}: {@code params} as the
+   * CUDA driver's {@code kernelParams} (a pointer to each argument's value), {@code thread} the
+   * global thread index, computing what that GPU thread computes.
+   */
+  static LLVMValueRef defineKernel(
+    LLVMModuleRef module,
+    String name,
+    LoopFunc f,
+    Stmt.For launch,
+    Map<Buffer, LLVMValueRef> constants
+  ) {
+    LLVMContextRef ctx = LLVMGetModuleContext(module);
+    LLVMTypeRef p = LLVMPointerTypeInContext(ctx, 0);
+    boolean gpu = LLVMGetTarget(module).getString().startsWith("nvptx");
+    int n = gpu ? f.inputs().size() + f.outputs().size() + 1 : 2;
+    LLVMTypeRef[] params = new LLVMTypeRef[n];
+    java.util.Arrays.fill(params, p);
+    if (!gpu) {
+      params[1] = LLVMInt64TypeInContext(ctx);
+    }
+    LLVMValueRef kernel = LLVMAddFunction(
+      module,
+      name,
+      LLVMFunctionType(LLVMVoidTypeInContext(ctx), new PointerPointer<>(params), n, 0)
+    );
+    if (gpu) {
+      LLVMSetFunctionCallConv(kernel, LLVMPTXKernelCallConv);
+    }
+    LoopTranslator t = new LoopTranslator(module, kernel);
+    try {
+      t.kernelBody(f, launch, constants);
+    } finally {
+      LLVMDisposeBuilder(t.b);
+      LLVMDisposeBuilder(t.allocas);
+    }
+    return kernel;
+  }
+
+  private void kernelBody(LoopFunc f, Stmt.For launch, Map<Buffer, LLVMValueRef> constants) {
+    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(ctx, function, "entry");
+    LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(ctx, function, "start");
+    LLVMPositionBuilderAtEnd(allocas, entry);
+    int param = 0;
+    List<Buffer> pointers = new ArrayList<>(f.inputs());
+    pointers.addAll(f.outputs());
+    for (Buffer buf : pointers) {
+      bases.put(buf, kernelArgument(param++));
+    }
+    LLVMValueRef workspace = kernelArgument(param);
+    bases.putAll(constants);
+    workspaceBases(f, workspace);
+    LLVMPositionBuilderAtEnd(b, start);
+    LLVMValueRef index;
+    if (gpu) {
+      LLVMValueRef ctaid = LLVMBuildZExt(b, sreg("ctaid.x"), i64, "");
+      LLVMValueRef width = LLVMBuildZExt(b, sreg("ntid.x"), i64, "");
+      LLVMValueRef thread = LLVMBuildZExt(b, sreg("tid.x"), i64, "");
+      index = LLVMBuildNUWAdd(b, LLVMBuildNUWMul(b, ctaid, width, ""), thread, "");
+    } else {
+      index = LLVMGetParam(function, 1);
+    }
+    Slot slot = newSlot(launch.index());
+    LLVMBuildStore(b, index, slot.address());
+    LLVMBasicBlockRef run = block("thread.run");
+    LLVMBasicBlockRef exit = block("thread.exit");
+    LLVMValueRef upper = expr(launch.upper());
+    LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, index, upper, ""), run, exit);
+    LLVMPositionBuilderAtEnd(b, run);
+    stmts(launch.body());
+    LLVMBuildBr(b, exit);
+    LLVMPositionBuilderAtEnd(b, exit);
+    LLVMBuildRetVoid(b);
+    LLVMBuildBr(allocas, start);
+  }
+
+  /**
+   * Kernel argument {@code i}: a parameter of a GPU kernel; for a CPU twin, the pointer that
+   * {@code params[i]} points at.
+   */
+  private LLVMValueRef kernelArgument(int i) {
+    if (gpu) {
+      return LLVMGetParam(function, i);
+    }
+    LLVMValueRef value = LLVMBuildLoad2(allocas, ptr, slotOf(LLVMGetParam(function, 0), i), "");
+    return LLVMBuildLoad2(allocas, ptr, value, "");
+  }
+
+  /** The address of pointer {@code i} of the pointer array {@code array}. */
+  private LLVMValueRef slotOf(LLVMValueRef array, int i) {
+    return LLVMBuildInBoundsGEP2(allocas, ptr, array, one(LLVMConstInt(i64, i, 0)), 1, "");
+  }
+
+  /** Each workspace buffer's address: its offset from {@code workspace}, in the entry block. */
+  private void workspaceBases(LoopFunc f, LLVMValueRef workspace) {
+    for (Buffer buf : f.workspace()) {
+      bases.put(
+        buf,
+        LLVMBuildInBoundsGEP2(
+          allocas,
+          i8,
+          workspace,
+          one(LLVMConstInt(i64, buf.offset(), 0)),
+          1,
+          buf.name()
+        )
+      );
+    }
+  }
+
+  /** Reads the PTX special register {@code name} ({@code tid.x}, ...). */
+  private LLVMValueRef sreg(String name) {
+    return intrinsic("llvm.nvvm.read.ptx.sreg." + name, new LLVMTypeRef[0]);
+  }
+
   private void body(LoopFunc f, Map<Buffer, LLVMValueRef> constants) {
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(ctx, function, "entry");
     LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(ctx, function, "start");
@@ -178,19 +306,7 @@ final class LoopTranslator {
       bases.put(buf, loadPointer(outputs, buf));
     }
     bases.putAll(constants);
-    for (Buffer buf : f.workspace()) {
-      bases.put(
-        buf,
-        LLVMBuildInBoundsGEP2(
-          allocas,
-          i8,
-          workspace,
-          one(LLVMConstInt(i64, buf.offset(), 0)),
-          1,
-          buf.name()
-        )
-      );
-    }
+    workspaceBases(f, workspace);
     exec = execContext(f, workspace, pool);
     LLVMPositionBuilderAtEnd(b, start);
     stmts(f.body());
@@ -224,15 +340,7 @@ final class LoopTranslator {
   }
 
   private LLVMValueRef loadPointer(LLVMValueRef array, Buffer buf) {
-    LLVMValueRef slot = LLVMBuildInBoundsGEP2(
-      allocas,
-      ptr,
-      array,
-      one(LLVMConstInt(i64, buf.param(), 0)),
-      1,
-      ""
-    );
-    return LLVMBuildLoad2(allocas, ptr, slot, buf.name());
+    return LLVMBuildLoad2(allocas, ptr, slotOf(array, buf.param()), buf.name());
   }
 
   /** The register type of a scalar: {@code i1} for BOOL, {@code half}, {@code bfloat}, ... */
@@ -534,6 +642,9 @@ final class LoopTranslator {
         default -> throw new IllegalStateException(op.text() + " of " + t);
       };
     }
+    if (gpu && GpuMath.UNARY.containsKey(op)) {
+      return gpuMath(GpuMath.UNARY.get(op), t, a);
+    }
     String intrinsic = UNARY_INTRINSICS.get(op);
     if (intrinsic != null) {
       return intrinsic(intrinsic, new LLVMTypeRef[] { type }, a);
@@ -588,6 +699,9 @@ final class LoopTranslator {
   }
 
   private LLVMValueRef binary(BinaryOp op, Scalar t, LLVMValueRef x, LLVMValueRef y) {
+    if (t.isFloat() && gpu && GpuMath.BINARY.containsKey(op)) {
+      return gpuMath(GpuMath.BINARY.get(op), t, x, y);
+    }
     if (t.isFloat()) {
       LLVMTypeRef[] overload = { type(t) };
       return switch (op) {
@@ -777,6 +891,25 @@ final class LoopTranslator {
     LLVMValueRef fn = LLVMGetIntrinsicDeclaration(module, id, types, overloads.length);
     LLVMTypeRef fnType = LLVMIntrinsicGetType(ctx, id, types, overloads.length);
     return LLVMBuildCall2(b, fnType, fn, new PointerPointer<>(args), args.length, "");
+  }
+
+  /**
+   * A call of the double-precision device function {@code name} (defined in the module by {@link
+   * GpuMath}) on {@code args} of type {@code t}: f32 operands are widened and the result rounded.
+   */
+  private LLVMValueRef gpuMath(String name, Scalar t, LLVMValueRef... args) {
+    LLVMTypeRef f64 = LLVMDoubleTypeInContext(ctx);
+    LLVMValueRef fn = LLVMGetNamedFunction(module, name);
+    if (fn == null || fn.isNull()) {
+      throw new IllegalStateException("device math function " + name + " is not in the module");
+    }
+    LLVMTypeRef fnType = LLVMGlobalGetValueType(fn);
+    LLVMValueRef[] wide = new LLVMValueRef[args.length];
+    for (int i = 0; i < args.length; i++) {
+      wide[i] = t == Scalar.F64 ? args[i] : LLVMBuildFPExt(b, args[i], f64, "");
+    }
+    LLVMValueRef r = LLVMBuildCall2(b, fnType, fn, new PointerPointer<>(wide), wide.length, "");
+    return t == Scalar.F64 ? r : LLVMBuildFPTrunc(b, r, type(t), "");
   }
 
   /**

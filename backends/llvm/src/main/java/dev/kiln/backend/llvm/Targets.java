@@ -68,6 +68,8 @@ public final class Targets {
     X86,
     AARCH64,
     ARM,
+    /** NVIDIA GPUs (PTX); initialized without an assembly parser, which LLVM's NVPTX lacks. */
+    NVPTX,
   }
 
   /** A target and CPU ready for LLVM: {@code cpu} and {@code features} as LLVM spells them. */
@@ -135,7 +137,47 @@ public final class Targets {
     THUMBV7EM_NONE
   );
 
+  /**
+   * NVIDIA GPUs: PTX for the CUDA driver, which compiles it for the GPU it runs on. Not in {@link
+   * #ALL} (no objects, no C kernels); the CUDA backend resolves it with {@link #resolveCuda}. The
+   * CPU is the oldest compute capability the PTX must run on; every one asks for PTX ISA 7.8 (CUDA
+   * 11.8 drivers and later).
+   */
+  public static final Target NVPTX64_CUDA = new Target(
+    "nvptx64-nvidia-cuda",
+    "nvptx64-nvidia-cuda",
+    Arch.NVPTX,
+    Relocation.PIC,
+    List.of(
+      new Cpu("sm_80", "sm_80", "+ptx78"),
+      new Cpu("sm_86", "sm_86", "+ptx78"),
+      new Cpu("sm_89", "sm_89", "+ptx78"),
+      new Cpu("sm_90", "sm_90", "+ptx78")
+    )
+  );
+
   private Targets() {}
+
+  /** {@link #NVPTX64_CUDA} with {@code cpuName} (null: {@code sm_80}), or a diagnostic. */
+  public static Resolved resolveCuda(String cpuName) {
+    Target t = NVPTX64_CUDA;
+    Cpu cpu = cpuName == null
+      ? t.defaultCpu()
+      : t.cpu(cpuName).orElseThrow(() -> unknownCpu(cpuName, t));
+    return new Resolved(t, cpu.name(), t.triple(), cpu.llvmCpu(), cpu.features());
+  }
+
+  private static DiagnosticException unknownCpu(String cpuName, Target t) {
+    return DiagnosticException.error(
+      Location.UNKNOWN,
+      "unknown cpu \"" +
+      cpuName +
+      "\" for target " +
+      t.name() +
+      ": supported cpus are " +
+      String.join(", ", t.cpuNames())
+    );
+  }
 
   public static List<String> names() {
     return ALL.stream().map(Target::name).toList();
@@ -185,19 +227,7 @@ public final class Targets {
     Target t = target(targetName);
     Cpu cpu = cpuName == null
       ? t.defaultCpu()
-      : t
-        .cpu(cpuName)
-        .orElseThrow(() ->
-          DiagnosticException.error(
-            Location.UNKNOWN,
-            "unknown cpu \"" +
-            cpuName +
-            "\" for target " +
-            t.name() +
-            ": supported cpus are " +
-            String.join(", ", t.cpuNames())
-          )
-        );
+      : t.cpu(cpuName).orElseThrow(() -> unknownCpu(cpuName, t));
     if (cpu.name().equals(NATIVE)) {
       Target host = host();
       if (host != t) {
@@ -272,6 +302,16 @@ public final class Targets {
       case ARM -> r.target().relocation() == Relocation.STATIC
         ? new TargetInfo(name, TargetInfo.KernelSet.SCALAR, 4, 4, 4, 1 << 10, 8 << 10, false)
         : new TargetInfo(name, TargetInfo.KernelSet.NEON32, 16, 4, 8, 32 << 10, 256 << 10, true);
+      case NVPTX -> new TargetInfo(
+        name,
+        TargetInfo.KernelSet.NONE,
+        4,
+        1,
+        1,
+        48 << 10,
+        40 << 20,
+        false
+      );
     };
   }
 

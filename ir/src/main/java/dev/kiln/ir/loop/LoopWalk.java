@@ -1,20 +1,20 @@
-package dev.kiln.backend.c;
+package dev.kiln.ir.loop;
 
-import dev.kiln.ir.loop.Buffer;
-import dev.kiln.ir.loop.Expr;
-import dev.kiln.ir.loop.Stmt;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
-/** The parts of Loop IR statements and expressions, for the analyses the C printer makes. */
-final class LoopWalk {
+/**
+ * The parts of Loop IR statements and expressions, for the analyses backends make (the C printer's
+ * live variables, the GPU scheduler's accesses).
+ */
+public final class LoopWalk {
 
   private LoopWalk() {}
 
   /** Calls {@code visit} on {@code e} and every expression inside it, outermost first. */
-  static void exprs(Expr e, Consumer<Expr> visit) {
+  public static void exprs(Expr e, Consumer<Expr> visit) {
     visit.accept(e);
     switch (e) {
       case Expr.Load l -> exprs(l.index(), visit);
@@ -37,7 +37,7 @@ final class LoopWalk {
   }
 
   /** The expressions {@code s} evaluates itself, not those of the bodies it holds. */
-  static List<Expr> operands(Stmt s) {
+  public static List<Expr> operands(Stmt s) {
     return switch (s) {
       case Stmt.For l -> List.of(l.lower(), l.upper());
       case Stmt.While w -> List.of(w.cond());
@@ -62,7 +62,7 @@ final class LoopWalk {
   }
 
   /** The bodies {@code s} holds, in order. */
-  static List<List<Stmt>> bodies(Stmt s) {
+  public static List<List<Stmt>> bodies(Stmt s) {
     return switch (s) {
       case Stmt.For l -> List.of(l.body());
       case Stmt.While w -> List.of(w.body());
@@ -72,7 +72,7 @@ final class LoopWalk {
   }
 
   /** The names of the variables {@code e} reads, added to {@code into}. */
-  static void vars(Expr e, Set<String> into) {
+  public static void vars(Expr e, Set<String> into) {
     exprs(e, x -> {
       if (x instanceof Expr.Var v) {
         into.add(v.name());
@@ -81,7 +81,7 @@ final class LoopWalk {
   }
 
   /** The buffers {@code e} loads from, added to {@code into}. */
-  static void loads(Expr e, Set<Buffer> into) {
+  public static void loads(Expr e, Set<Buffer> into) {
     exprs(e, x -> {
       if (x instanceof Expr.Load l) {
         into.add(l.buffer());
@@ -89,8 +89,23 @@ final class LoopWalk {
     });
   }
 
+  /** The names of the variables {@code s} and the bodies it holds read or assign. */
+  public static void vars(Stmt s, Set<String> into) {
+    for (Expr e : operands(s)) {
+      vars(e, into);
+    }
+    if (s instanceof Stmt.Assign a) {
+      into.add(a.var().name());
+    }
+    for (List<Stmt> body : bodies(s)) {
+      for (Stmt inner : body) {
+        vars(inner, into);
+      }
+    }
+  }
+
   /** Whether {@code e} reads a buffer or one of {@code dataVars}. */
-  static boolean isData(Expr e, Set<String> dataVars) {
+  public static boolean isData(Expr e, Set<String> dataVars) {
     boolean[] found = { false };
     exprs(e, x -> {
       if (x instanceof Expr.Load || (x instanceof Expr.Var v && dataVars.contains(v.name()))) {

@@ -1,3 +1,4 @@
+#include "kiln/accel.h"
 #include "epilogue.h"
 
 /* Output columns accumulated at once; the int32 accumulator row lives on the stack (256 bytes). */
@@ -77,4 +78,14 @@ void kiln_conv2d_s8(const kiln_conv2d_s8_params_t *p, const int8_t *KILN_RESTRIC
           shifts != NULL ? shifts[oc] : p->shift, y + (n * out_channels + oc) * out_plane);
     }
   }
+}
+
+int32_t kiln_accel_conv2d_s8(const kiln_conv2d_s8_params_t *p, const int8_t *KILN_RESTRICT x,
+                             const int8_t *KILN_RESTRICT w, const int32_t *KILN_RESTRICT bias,
+                             const int32_t *KILN_RESTRICT multipliers,
+                             const int32_t *KILN_RESTRICT shifts, int8_t *KILN_RESTRICT y,
+                             const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(conv2d_s8, p, x, w, bias, multipliers, shifts, y);
+  kiln_conv2d_s8(p, x, w, bias, multipliers, shifts, y);
+  return KILN_OK;
 }

@@ -1,3 +1,4 @@
+#include "kiln/accel.h"
 #include "epilogue.h"
 
 /* Columns accumulated at once per row; the int32 accumulators live on the stack (256 bytes). */
@@ -79,4 +80,22 @@ void kiln_gemm_s8s8s8(const kiln_gemm_s8_params_t *p, const int8_t *KILN_RESTRIC
       }
     }
   }
+}
+
+int32_t kiln_accel_gemm_s8s8s32(const kiln_gemm_s8_params_t *p, const int8_t *KILN_RESTRICT a,
+                                const int8_t *KILN_RESTRICT b, const int32_t *KILN_RESTRICT bias,
+                                int32_t *KILN_RESTRICT c, const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(gemm_s8s8s32, p, a, b, bias, c);
+  kiln_gemm_s8s8s32(p, a, b, bias, c);
+  return KILN_OK;
+}
+
+int32_t kiln_accel_gemm_s8s8s8(const kiln_gemm_s8_params_t *p, const int8_t *KILN_RESTRICT a,
+                               const int8_t *KILN_RESTRICT b, const int32_t *KILN_RESTRICT bias,
+                               const int32_t *KILN_RESTRICT multipliers,
+                               const int32_t *KILN_RESTRICT shifts, int8_t *KILN_RESTRICT c,
+                               const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(gemm_s8s8s8, p, a, b, bias, multipliers, shifts, c);
+  kiln_gemm_s8s8s8(p, a, b, bias, multipliers, shifts, c);
+  return KILN_OK;
 }

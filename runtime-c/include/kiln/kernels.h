@@ -78,12 +78,14 @@ typedef struct kiln_epilogue {
  * their work into at most pool->num_threads chunks (one when pool is NULL or has no parallel_for);
  * chunk i uses the bytes at scratch + i * scratch_stride, a 64-byte aligned slot at least as large
  * as the kernel's *_scratch_size function says. Generated code passes one kiln_exec_t to every call
- * of a run. The result never depends on the thread count.
+ * of a run. The result never depends on the thread count. accel is the run's accelerator hook table
+ * (kiln/accel.h), NULL for none; the kernels themselves never read it.
  */
 typedef struct kiln_exec {
   const kiln_thread_pool_t *pool;
   void *scratch;
   int64_t scratch_stride;
+  const struct kiln_accel *accel;
 } kiln_exec_t;
 
 /* Values of the packed field: which operands the compiler packed ahead of time. */

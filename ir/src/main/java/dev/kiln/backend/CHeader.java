@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
  * int net_run(const void *const *inputs, void *const *outputs, void *workspace);
  * int net_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,
  *                      const struct kiln_thread_pool *pool);
+ * struct kiln_run_ctx;
+ * int net_run_ctx(const void *const *inputs, void *const *outputs, void *workspace,
+ *                 const struct kiln_run_ctx *ctx);
  * struct kiln_model_info;
  * const struct kiln_model_info *net_info(void);
  * </pre>
@@ -38,7 +41,10 @@ import java.util.regex.Pattern;
  * net_run_parallel} computes the same bits, cutting its heavy kernels into {@code
  * pool->num_threads} chunks on the caller's pool ({@code kiln_thread_pool_t} of {@code
  * kiln/runtime.h}; NULL runs on the calling thread); its workspace must hold {@code
- * NET_WORKSPACE_SIZE + (num_threads - 1) * NET_WORKSPACE_PER_THREAD} bytes. {@code
+ * NET_WORKSPACE_SIZE + (num_threads - 1) * NET_WORKSPACE_PER_THREAD} bytes. {@code net_run_ctx}
+ * takes the pool and an accelerator hook table ({@code kiln_run_ctx_t} of {@code kiln/runtime.h},
+ * {@code kiln_accel_t} of {@code kiln/accel.h}; either or the context may be NULL) and returns 0 or
+ * the error status of a hook. {@code
  * net_info} returns the same description as a constant {@code kiln_model_info_t} of {@code
  * kiln/runtime.h} (declared through its struct tag, so the header needs no include).
  */
@@ -79,6 +85,12 @@ public final class CHeader {
     s.append("struct kiln_thread_pool;\nint ").append(name);
     s.append("_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,\n");
     s.append("    const struct kiln_thread_pool *pool);\n\n");
+    s.append(
+      "/* The same with a kiln_run_ctx_t: a pool and accelerator hooks (kiln/accel.h). */\n"
+    );
+    s.append("struct kiln_run_ctx;\nint ").append(name);
+    s.append("_run_ctx(const void *const *inputs, void *const *outputs, void *workspace,\n");
+    s.append("    const struct kiln_run_ctx *ctx);\n\n");
     s.append("/* The model's kiln_model_info_t (kiln/runtime.h): inputs, outputs, workspace. */\n");
     s.append("struct kiln_model_info;\n");
     s.append("const struct kiln_model_info *").append(name).append("_info(void);\n\n");

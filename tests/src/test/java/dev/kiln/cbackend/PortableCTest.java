@@ -97,7 +97,7 @@ class PortableCTest {
     assertTrue(a.containsKey("digits.c") && a.containsKey("digits.h"), a.keySet().toString());
     assertTrue(a.containsKey("runtime-c/kernels/gemm_f32.c"), a.keySet().toString());
     String c = new String(a.get("digits.c"), StandardCharsets.UTF_8);
-    assertTrue(c.contains("/* nn.gemm \"hidden\" */\nstatic void gemm_0("), c);
+    assertTrue(c.contains("/* nn.gemm \"hidden\" */\nstatic int32_t gemm_0("), c);
     assertTrue(c.contains("static KILN_ALIGNED(64) const float c"), c);
     List<String> includes = c
       .lines()

@@ -1,5 +1,6 @@
 package dev.kiln.backend.c;
 
+import dev.kiln.backend.AccelHooks;
 import dev.kiln.backend.CHeader;
 import dev.kiln.backend.LoopModule;
 import dev.kiln.ir.Tensor;
@@ -23,9 +24,11 @@ import java.util.TreeSet;
 
 /**
  * The C99 translation unit {@code NAME.c} of a {@link LoopModule}: constant buffers as 64-byte
- * aligned {@code static const} arrays, one {@code static void} function per group of top-level
+ * aligned {@code static const} arrays, one {@code static} function per group of top-level
  * statements (a Graph IR node and the elementwise nodes fused into it, named in a comment above
- * it) taking the buffers it touches, and {@code NAME_run_parallel}, {@code NAME_run} and {@code
+ * it) taking the buffers it touches (returning {@code int32_t} when it calls kernels: their
+ * accelerator hooks' status, see {@link AccelHooks}), and {@code NAME_run_ctx}, {@code
+ * NAME_run_parallel}, {@code NAME_run} and {@code
  * NAME_info} as {@link CHeader} declares them. Statements and expressions mean what {@link
  * dev.kiln.ir.loop.LoopInterpreter} says (see {@link CExpressions}). The text depends only on the
  * module, so equal modules give equal files.
@@ -74,6 +77,9 @@ final class CSource {
     "exec",
     "params",
     "exec_ctx",
+    "ctx",
+    "run_ctx",
+    "status",
     "main"
   );
 
@@ -109,7 +115,7 @@ final class CSource {
     return new CSource(module).file(header);
   }
 
-  /** The runtime-c kernels the source calls, in name order. */
+  /** The runtime-c kernel hooks ({@link AccelHooks}) the source calls, in name order. */
   static Set<String> kernels(LoopFunc f) {
     Set<String> names = new TreeSet<>();
     calls(f.body(), names);
@@ -119,7 +125,7 @@ final class CSource {
   private static void calls(List<Stmt> body, Set<String> names) {
     for (Stmt s : body) {
       if (s instanceof Stmt.Call c) {
-        names.add(c.kernel());
+        names.add(AccelHooks.hook(c));
       }
       LoopWalk.bodies(s).forEach(b -> calls(b, names));
     }
@@ -242,7 +248,7 @@ final class CSource {
     text.append(" for portable C99. Do not edit. */\n");
     text.append("#include \"").append(header).append("\"\n\n");
     text.append(
-      kernels.isEmpty() ? "#include \"kiln/runtime.h\"\n" : "#include \"kiln/kernels.h\"\n"
+      kernels.isEmpty() ? "#include \"kiln/runtime.h\"\n" : "#include \"kiln/accel.h\"\n"
     );
     text.append("#include <math.h>\n#include <stddef.h>\n#include <stdint.h>\n");
     if (helpers.needsString()) {
@@ -302,6 +308,7 @@ final class CSource {
     final List<String> nodes = new ArrayList<>();
     final Set<Buffer> buffers = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     boolean exec;
+    boolean calls;
     String name;
 
     Segment(int from, int to, List<String> nodes) {
@@ -400,12 +407,13 @@ final class CSource {
       seg.buffers.add(st.buffer());
     }
     if (s instanceof Stmt.Call c) {
-      for (Stmt.Arg arg : c.args()) {
+      for (Stmt.Arg arg : AccelHooks.args(c)) {
         if (arg instanceof Stmt.Pointer p) {
           seg.buffers.add(p.buffer());
         }
         seg.exec |= arg instanceof Stmt.Exec;
       }
+      seg.calls = true;
     }
     LoopWalk.bodies(s).forEach(b -> b.forEach(x -> usage(x, seg)));
   }
@@ -440,7 +448,7 @@ final class CSource {
     } else {
       out.append("/* ").append(CHeader.comment(String.join(", ", s.nodes))).append(" */\n");
     }
-    out.append("static void ").append(s.name).append('(');
+    out.append(s.calls ? "static int32_t " : "static void ").append(s.name).append('(');
     List<String> params = new ArrayList<>();
     for (Buffer b : parameters(s)) {
       params.add(pointerType(b) + exprs.buffer(b));
@@ -451,6 +459,9 @@ final class CSource {
     out.append(params.isEmpty() ? "void" : String.join(", ", params)).append(") {\n");
     indent = 1;
     stmts(f.body().subList(s.from, s.to));
+    if (s.calls) {
+      line("return 0;");
+    }
     out.append("}\n");
   }
 
@@ -559,7 +570,7 @@ final class CSource {
   private void call(Stmt.Call c) {
     List<String> args = new ArrayList<>();
     Stmt.Struct struct = null;
-    for (Stmt.Arg a : c.args()) {
+    for (Stmt.Arg a : AccelHooks.args(c)) {
       args.add(
         switch (a) {
           case Stmt.Pointer p -> exprs.address(p.buffer(), p.index());
@@ -576,11 +587,22 @@ final class CSource {
         }
       );
     }
-    String call = c.kernel() + "(" + String.join(", ", args) + ");";
-    if (struct == null) {
-      line(call);
-      return;
+    String call = AccelHooks.hook(c) + "(" + String.join(", ", args) + ");";
+    line("{");
+    indent++;
+    if (struct != null) {
+      params(c, struct);
     }
+    line("const int32_t status = " + call);
+    line("if (status != 0) {");
+    line("  return status;");
+    line("}");
+    indent--;
+    line("}");
+  }
+
+  /** {@code const T params = {...};}: the kernel's parameter struct as a designated initializer. */
+  private void params(Stmt.Call c, Stmt.Struct struct) {
     KernelStruct decl = KernelCalls.params(c.kernel());
     if (decl.fields().size() != struct.fields().size()) {
       throw new IllegalStateException(
@@ -591,8 +613,6 @@ final class CSource {
         struct.fields().size()
       );
     }
-    line("{");
-    indent++;
     line("const " + decl.cName() + " params = {");
     indent++;
     StringBuilder row = new StringBuilder();
@@ -614,17 +634,14 @@ final class CSource {
     line(row.toString());
     indent--;
     line("};");
-    line(call);
-    indent--;
-    line("}");
   }
 
   private void entryPoints(Set<Buffer> used, boolean usesExec) {
     String name = f.name();
     out.append('\n');
     out.append("int ").append(name);
-    out.append("_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,\n");
-    out.append("    const struct kiln_thread_pool *pool) {\n");
+    out.append("_run_ctx(const void *const *inputs, void *const *outputs, void *workspace,\n");
+    out.append("    const struct kiln_run_ctx *ctx) {\n");
     indent = 1;
     boolean in = false;
     boolean outs = false;
@@ -652,7 +669,7 @@ final class CSource {
     }
     if (usesExec) {
       line("kiln_exec_t exec_ctx;");
-      line("exec_ctx.pool = pool;");
+      line("exec_ctx.pool = ctx != NULL ? ctx->pool : NULL;");
       if (f.threadScratchBytes() > 0) {
         ws = true;
         line("exec_ctx.scratch = (unsigned char *)workspace + " + f.arenaBytes() + ";");
@@ -660,6 +677,10 @@ final class CSource {
         line("exec_ctx.scratch = NULL;");
       }
       line("exec_ctx.scratch_stride = " + f.threadScratchBytes() + ";");
+      line("exec_ctx.accel = ctx != NULL ? ctx->accel : NULL;");
+    }
+    if (segments.stream().anyMatch(s -> s.calls)) {
+      line("int32_t status;");
     }
     List<String> unused = new ArrayList<>();
     if (!in) {
@@ -672,7 +693,7 @@ final class CSource {
       unused.add("workspace");
     }
     if (!usesExec) {
-      unused.add("pool");
+      unused.add("ctx");
     }
     for (String u : unused) {
       line("(void)" + u + ";");
@@ -685,9 +706,28 @@ final class CSource {
       if (s.exec) {
         args.add("&exec_ctx");
       }
-      line(s.name + "(" + String.join(", ", args) + ");");
+      String call = s.name + "(" + String.join(", ", args) + ")";
+      if (s.calls) {
+        line("status = " + call + ";");
+        line("if (status != 0) {");
+        line("  return status;");
+        line("}");
+      } else {
+        line(call + ";");
+      }
     }
     line("return 0;");
+    out.append("}\n\n");
+    out.append("int ").append(name);
+    out.append("_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,\n");
+    out.append("    const struct kiln_thread_pool *pool) {\n");
+    out.append("  kiln_run_ctx_t run_ctx;\n");
+    out.append("  run_ctx.pool = pool;\n");
+    out.append("  run_ctx.accel = NULL;\n");
+    out
+      .append("  return ")
+      .append(name)
+      .append("_run_ctx(inputs, outputs, workspace, &run_ctx);\n");
     out.append("}\n\n");
     out.append("int ").append(name);
     out.append("_run(const void *const *inputs, void *const *outputs, void *workspace) {\n");

@@ -62,6 +62,11 @@ public final class NativeEngine implements ConformanceRunner.Engine {
     return new NativeEngine(new CBackend(), Toolchain.host(), timeoutSeconds, threads);
   }
 
+  /** The engine of the portable C backend built and run by {@code target}'s {@link Toolchain}. */
+  public static NativeEngine portableC(Targets.Resolved target, long timeoutSeconds, int threads) {
+    return new NativeEngine(new CBackend(), Toolchain.forTarget(target), timeoutSeconds, threads);
+  }
+
   @Override
   public List<Tensor> run(ImportedModel m, List<Tensor> args) {
     LoopModule module = lower(m);
@@ -164,7 +169,10 @@ public final class NativeEngine implements ConformanceRunner.Engine {
   private Path link(LoopFunc f, Artifacts code, Path dir) throws IOException {
     List<Path> sources = new ArrayList<>();
     Path harness = dir.resolve(NAME + "_harness.c");
-    Files.writeString(harness, CHarness.of(f, NAME));
+    Files.writeString(
+      harness,
+      toolchain.board() == null ? CHarness.of(f, NAME) : CHarness.bareMetal(f, NAME)
+    );
     sources.add(harness);
     for (var e : code.files().entrySet()) {
       Path p = dir.resolve(e.getKey());

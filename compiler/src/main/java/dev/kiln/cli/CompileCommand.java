@@ -7,6 +7,8 @@ import dev.kiln.backend.EmitOptions;
 import dev.kiln.backend.LoopModule;
 import dev.kiln.emit.Backends;
 import dev.kiln.emit.CHarness;
+import dev.kiln.emit.MemoryReport;
+import dev.kiln.emit.NativeCompiler;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
@@ -99,6 +101,20 @@ final class CompileCommand implements Callable<Integer> {
   )
   private String name;
 
+  @Option(
+    names = "--flash-limit",
+    paramLabel = "SIZE",
+    description = "Microcontroller targets: fail when flash (.text, .rodata, .data) exceeds SIZE (bytes, K, M)."
+  )
+  private String flashLimit;
+
+  @Option(
+    names = "--ram-limit",
+    paramLabel = "SIZE",
+    description = "Microcontroller targets: fail when RAM (.data, .bss, workspace, stack) exceeds SIZE."
+  )
+  private String ramLimit;
+
   @Mixin
   private PassOptions passOptions;
 
@@ -135,6 +151,9 @@ final class CompileCommand implements Callable<Integer> {
       );
     }
     Backend backend = Backends.forTarget(kinds.contains(Emit.c) ? Backends.C_TARGET : target, cpu);
+    boolean mcu = Backends.isMicrocontroller(backend.target());
+    Long flash = limit("--flash-limit", flashLimit, mcu);
+    Long ram = limit("--ram-limit", ramLimit, mcu);
     ModelInputs in = ModelInputs.of(inputs);
     ImportedModel m = source.load(in.options());
     passOptions
@@ -162,14 +181,30 @@ final class CompileCommand implements Callable<Integer> {
       }
     }
     Map<String, byte[]> files = new LinkedHashMap<>();
-    if (!wanted.isEmpty()) {
+    MemoryReport report = null;
+    if (mcu) {
+      Set<Artifacts.Kind> measured = EnumSet.of(Artifacts.Kind.OBJECT, Artifacts.Kind.ASSEMBLY);
+      measured.addAll(wanted);
+      Artifacts code = backend.compile(module, backend.target(), new EmitOptions(measured));
+      report = MemoryReport.of(f, prefix, code);
+      report.check(flash, ram);
+      files.putAll(code.files());
+      for (Artifacts.Kind k : measured) {
+        if (!wanted.contains(k)) {
+          files.remove(code.path(k));
+        }
+      }
+    } else if (!wanted.isEmpty()) {
       files.putAll(backend.compile(module, backend.target(), new EmitOptions(wanted)).files());
     }
     if (kinds.contains(Emit.header) || kinds.contains(Emit.harness)) {
       files.putIfAbsent(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));
     }
     if (kinds.contains(Emit.harness)) {
-      files.put(prefix + "_harness.c", utf8(CHarness.of(f, prefix)));
+      files.put(
+        prefix + "_harness.c",
+        utf8(mcu ? CHarness.bareMetal(f, prefix) : CHarness.of(f, prefix))
+      );
     }
     if (kinds.contains(Emit.ir)) {
       files.put(prefix + ".kir", utf8(Printer.print(m.module())));
@@ -187,6 +222,9 @@ final class CompileCommand implements Callable<Integer> {
       backend.target().kernels(),
       listing(files.keySet())
     );
+    if (report != null) {
+      main.err.printf("kiln compile: %s%n", report.describe());
+    }
     if (files.containsKey(prefix + ".c")) {
       main.err.printf(
         "kiln compile: build with: cc -std=c99 -I %s -c %s%n",
@@ -203,6 +241,27 @@ final class CompileCommand implements Callable<Integer> {
       );
     }
     return Main.OK;
+  }
+
+  /** A parsed {@code --flash-limit}/{@code --ram-limit}, refused on targets other than MCUs. */
+  private static Long limit(String flag, String text, boolean mcu) {
+    if (text == null) {
+      return null;
+    }
+    if (!mcu) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        flag + " applies to microcontroller targets (--target " + NativeCompiler.CORTEX_M + ")"
+      );
+    }
+    Long n = MemoryReport.parseSize(text);
+    if (n == null) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        flag + " " + text + ": expected bytes, or a number with K or M"
+      );
+    }
+    return n;
   }
 
   /** The file names, with the files under a folder summarized as {@code folder/ (N files)}. */

@@ -46,6 +46,11 @@ public final class Artifacts {
     return Collections.unmodifiableMap(files);
   }
 
+  /** The path of the main file of {@code kind}, or null when it was not produced. */
+  public String path(Kind kind) {
+    return main.get(kind);
+  }
+
   /** The bytes of the main file of {@code kind}. */
   public byte[] get(Kind kind) {
     String path = main.get(kind);

@@ -144,11 +144,15 @@ typedef struct kiln_model_info {
  *   int NAME_run_ctx(const void *const *inputs, void *const *outputs, void *workspace,
  *                    const kiln_run_ctx_t *ctx);
  * which is NAME_run_parallel on ctx->pool offering each heavy kernel call to ctx->accel first; see
- * kiln/accel.h). Either member may be NULL, and so may ctx.
+ * kiln/accel.h). pool and accel may be NULL, and so may ctx unless the model's weights are a
+ * separate blob.
  */
 typedef struct kiln_run_ctx {
   const kiln_thread_pool_t *pool;
   const struct kiln_accel *accel;
+  const void *weights; /* C code compiled with --weights-file: its NAME_weights.bin, 64-byte
+                          aligned (NAME_run_ctx returns KILN_ERR_BAD_ARGUMENT or
+                          KILN_ERR_ALIGNMENT otherwise); NULL for all other code */
 } kiln_run_ctx_t;
 
 /* The version of kiln_model_info_t and of the NAME_run / NAME_run_parallel calling convention. */

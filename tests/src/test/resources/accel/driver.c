@@ -238,6 +238,7 @@ int main(void) {
     accel.conv2d_s8 = conv_s8;
     ctx.pool = NULL;
     ctx.accel = &accel;
+    ctx.weights = NULL;
     for (int32_t i = 0; i < info->num_outputs; i++) {
       memset(got[i], 0x5a, bytes_of(&info->outputs[i]));
     }

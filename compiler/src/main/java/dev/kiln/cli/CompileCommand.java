@@ -39,7 +39,8 @@ import picocli.CommandLine.Option;
  * {@code ir} ({@code NAME.kir}, the optimized Graph IR), {@code loop} ({@code NAME.loop}, the Loop
  * IR), {@code harness} ({@code NAME_harness.c}), {@code c} (portable C99: {@code NAME.c}, {@code
  * NAME.h}, {@code NAME_kernels.c} and the runtime-c files they need under {@code runtime-c/}; the
- * default of {@code --target c}, which writes no object). Every file is written to a temporary
+ * default of {@code --target c}, which writes no object; with {@code --weights-file} the weights go
+ * to {@code NAME_weights.bin} instead of {@code NAME.c}). Every file is written to a temporary
  * name and renamed, and nothing is written when compilation fails. Compiling twice gives identical
  * files.
  */
@@ -102,6 +103,12 @@ final class CompileCommand implements Callable<Integer> {
   private String name;
 
   @Option(
+    names = "--weights-file",
+    description = "Portable C: write the weights to NAME_weights.bin, which the caller passes to NAME_run_ctx, instead of into NAME.c."
+  )
+  private boolean weightsFile;
+
+  @Option(
     names = "--flash-limit",
     paramLabel = "SIZE",
     description = "Microcontroller targets: fail when flash (.text, .rodata, .data) exceeds SIZE (bytes, K, M)."
@@ -150,6 +157,13 @@ final class CompileCommand implements Callable<Integer> {
         ": the portable C target writes C source (--emit c, header, harness, ir, loop)"
       );
     }
+    if (weightsFile && !kinds.contains(Emit.c)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--weights-file: a separate weights blob is written with the C source (--target c); " +
+        "objects keep their weights"
+      );
+    }
     Backend backend = Backends.forTarget(kinds.contains(Emit.c) ? Backends.C_TARGET : target, cpu);
     boolean mcu = Backends.isMicrocontroller(backend.target());
     Long flash = limit("--flash-limit", flashLimit, mcu);
@@ -176,7 +190,12 @@ final class CompileCommand implements Callable<Integer> {
         case so -> wanted.add(Artifacts.Kind.SHARED_LIBRARY);
         case asm -> wanted.add(Artifacts.Kind.ASSEMBLY);
         case llvm -> wanted.add(Artifacts.Kind.LLVM_IR);
-        case c -> wanted.add(Artifacts.Kind.C_SOURCE);
+        case c -> {
+          wanted.add(Artifacts.Kind.C_SOURCE);
+          if (weightsFile) {
+            wanted.add(Artifacts.Kind.WEIGHTS);
+          }
+        }
         default -> {}
       }
     }

@@ -61,6 +61,15 @@ public final class CHeader {
 
   /** The header text for {@code f}, compiled as {@code name}; {@code source} names the model. */
   public static String of(LoopFunc f, String name, String source) {
+    return of(f, name, source, -1);
+  }
+
+  /**
+   * The header of code whose weights are a separate blob of {@code weightsBytes} bytes (none when
+   * negative): it adds {@code NAME_WEIGHTS_SIZE} and says that only {@code NAME_run_ctx} with
+   * {@code ctx->weights} runs the model.
+   */
+  public static String of(LoopFunc f, String name, String source, long weightsBytes) {
     String up = name.toUpperCase(Locale.ROOT);
     String guard = up + "_H";
     StringBuilder s = new StringBuilder();
@@ -74,6 +83,12 @@ public final class CHeader {
     s.append("#define ").append(up).append("_WORKSPACE_PER_THREAD ");
     s.append(f.threadScratchBytes()).append('\n');
     s.append("#define ").append(up).append("_WORKSPACE_ALIGNMENT 64\n");
+    if (weightsBytes >= 0) {
+      s.append("/* The weights are not compiled in: pass the bytes of ").append(name);
+      s.append("_weights.bin (64-byte aligned) as\n   kiln_run_ctx_t.weights to ").append(name);
+      s.append("_run_ctx; the other run functions return KILN_ERR_BAD_ARGUMENT. */\n");
+      s.append("#define ").append(up).append("_WEIGHTS_SIZE ").append(weightsBytes).append('\n');
+    }
     tensors(s, up + "_INPUT_", f.inputs());
     tensors(s, up + "_OUTPUT_", f.outputs());
     s.append("\n/* Runs the model: returns 0. See the Kiln README for the contract. */\n");

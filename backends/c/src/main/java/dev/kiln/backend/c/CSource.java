@@ -80,6 +80,7 @@ final class CSource {
     "ctx",
     "run_ctx",
     "status",
+    "weights",
     "main"
   );
 
@@ -98,8 +99,14 @@ final class CSource {
   private int indent;
   private List<Segment> segments;
 
-  private CSource(LoopModule module) {
+  /** Constants read from the caller's weights blob instead of arrays: their offsets in it. */
+  private final Map<Buffer, Long> weightOffsets;
+
+  private long weightBytes;
+
+  private CSource(LoopModule module, boolean externalWeights) {
     this.module = module;
+    this.weightOffsets = externalWeights ? new IdentityHashMap<>() : null;
     this.f = module.func();
     for (Buffer b : f.buffers()) {
       bufferNames.put(b, unique(b.name()));
@@ -112,7 +119,25 @@ final class CSource {
 
   /** The C source of {@code module}, including {@code header} (the generated header's name). */
   static String of(LoopModule module, String header) {
-    return new CSource(module).file(header);
+    return new CSource(module, false).file(header);
+  }
+
+  /**
+   * The C source and weights blob of {@code module} when its constants live in a blob the caller
+   * passes in {@code kiln_run_ctx_t.weights}: each used constant's bytes (little-endian, as in
+   * memory) at a 64-byte aligned offset, in buffer order.
+   */
+  record Split(String source, byte[] weights) {}
+
+  static Split withWeightsFile(LoopModule module, String header) {
+    CSource c = new CSource(module, true);
+    String source = c.file(header);
+    byte[] blob = new byte[Math.toIntExact(c.weightBytes)];
+    for (var e : c.weightOffsets.entrySet()) {
+      byte[] bytes = e.getKey().data().bytes();
+      System.arraycopy(bytes, 0, blob, Math.toIntExact(e.getValue()), bytes.length);
+    }
+    return new Split(source, blob);
   }
 
   /** The runtime-c kernel hooks ({@link AccelHooks}) the source calls, in name order. */
@@ -237,8 +262,18 @@ final class CSource {
     Set<Buffer> used = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     boolean usesExec = false;
     for (Segment s : segments) {
-      function(s);
       used.addAll(s.buffers);
+    }
+    if (weightOffsets != null) {
+      for (Buffer b : f.constants()) {
+        if (used.contains(b)) {
+          weightOffsets.put(b, weightBytes);
+          weightBytes += Math.ceilDiv(b.bytes(), 64) * 64;
+        }
+      }
+    }
+    for (Segment s : segments) {
+      function(s);
       usesExec |= s.exec;
     }
     entryPoints(used, usesExec);
@@ -424,13 +459,14 @@ final class CSource {
     if (aliased.contains(b)) {
       elem = aliasType(elem);
     }
-    return (b.kind() == Buffer.Kind.INPUT ? "const " : "") + elem + " *";
+    boolean readOnly = b.kind() == Buffer.Kind.INPUT || b.kind() == Buffer.Kind.CONSTANT;
+    return (readOnly ? "const " : "") + elem + " *";
   }
 
   private List<Buffer> parameters(Segment s) {
     List<Buffer> params = new ArrayList<>();
     for (Buffer b : f.buffers()) {
-      if (s.buffers.contains(b) && b.kind() != Buffer.Kind.CONSTANT) {
+      if (s.buffers.contains(b) && (b.kind() != Buffer.Kind.CONSTANT || weightOffsets != null)) {
         params.add(b);
       }
     }
@@ -646,11 +682,36 @@ final class CSource {
     boolean in = false;
     boolean outs = false;
     boolean ws = false;
+    if (weightOffsets != null) {
+      line(
+        "const unsigned char *weights = ctx != NULL ? (const unsigned char *)ctx->weights : NULL;"
+      );
+      line("if (weights == NULL) {");
+      line("  return KILN_ERR_BAD_ARGUMENT;");
+      line("}");
+      line("if (((uintptr_t)(const void *)weights & 63u) != 0) {");
+      line("  return KILN_ERR_ALIGNMENT;");
+      line("}");
+    }
     for (Buffer b : f.buffers()) {
-      if (!used.contains(b) || b.kind() == Buffer.Kind.CONSTANT) {
+      if (!used.contains(b)) {
         continue;
       }
       String type = pointerType(b);
+      if (b.kind() == Buffer.Kind.CONSTANT) {
+        if (weightOffsets != null) {
+          line(
+            type +
+            exprs.buffer(b) +
+            " = (" +
+            type.strip() +
+            ")(const void *)(weights + " +
+            weightOffsets.get(b) +
+            ");"
+          );
+        }
+        continue;
+      }
       String init = switch (b.kind()) {
         case INPUT -> {
           in = true;
@@ -692,7 +753,7 @@ final class CSource {
     if (!ws) {
       unused.add("workspace");
     }
-    if (!usesExec) {
+    if (!usesExec && weightOffsets == null) {
       unused.add("ctx");
     }
     for (String u : unused) {
@@ -724,6 +785,7 @@ final class CSource {
     out.append("  kiln_run_ctx_t run_ctx;\n");
     out.append("  run_ctx.pool = pool;\n");
     out.append("  run_ctx.accel = NULL;\n");
+    out.append("  run_ctx.weights = NULL;\n");
     out
       .append("  return ")
       .append(name)
@@ -777,7 +839,7 @@ final class CSource {
 
   private void constants(StringBuilder text, Set<Buffer> used) {
     for (Buffer b : f.constants()) {
-      if (!used.contains(b)) {
+      if (!used.contains(b) || weightOffsets != null) {
         continue;
       }
       Tensor data = b.data();

@@ -116,9 +116,10 @@ final class LoopTranslator {
 
   /**
    * Defines {@code int32_t PREFIX_run_ctx(ptr inputs, ptr outputs, ptr workspace, ptr ctx)}
-   * computing {@code f} with the {@code kiln_run_ctx_t} at {@code ctx} (pool and accelerator; ctx
-   * may be null), {@code int32_t PREFIX_run_parallel(ptr inputs, ptr outputs, ptr workspace, ptr
-   * pool)} calling it with {@code {pool, null}} and {@code int32_t PREFIX_run(ptr inputs, ptr
+   * computing {@code f} with the {@code kiln_run_ctx_t} at {@code ctx} (pool and accelerator are
+   * read, the weights member is for C code; ctx may be null), {@code int32_t
+   * PREFIX_run_parallel(ptr inputs, ptr outputs, ptr workspace, ptr pool)} calling it with {@code
+   * {pool, null, null}} and {@code int32_t PREFIX_run(ptr inputs, ptr
    * outputs, ptr workspace)} calling that with a null pool, in {@code module} (whose data layout is
    * set); {@code constants} maps each constant buffer to its global. Kernels that {@code f} calls
    * must already be defined in the module.
@@ -150,10 +151,11 @@ final class LoopTranslator {
     LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
     try {
       LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, parallel, "entry"));
-      LLVMTypeRef runCtxType = LLVMStructTypeInContext(ctx, new PointerPointer<>(p, p), 2, 0);
+      LLVMTypeRef runCtxType = LLVMStructTypeInContext(ctx, new PointerPointer<>(p, p, p), 3, 0);
       LLVMValueRef c = LLVMBuildAlloca(b, runCtxType, "ctx");
       LLVMBuildStore(b, LLVMGetParam(parallel, 3), LLVMBuildStructGEP2(b, runCtxType, c, 0, ""));
       LLVMBuildStore(b, LLVMConstPointerNull(p), LLVMBuildStructGEP2(b, runCtxType, c, 1, ""));
+      LLVMBuildStore(b, LLVMConstPointerNull(p), LLVMBuildStructGEP2(b, runCtxType, c, 2, ""));
       LLVMValueRef[] forward = {
         LLVMGetParam(parallel, 0),
         LLVMGetParam(parallel, 1),
@@ -225,7 +227,12 @@ final class LoopTranslator {
   private LLVMValueRef execContext(LoopFunc f, LLVMValueRef workspace, LLVMValueRef runCtx) {
     LLVMTypeRef type = LLVMStructTypeInContext(ctx, new PointerPointer<>(ptr, ptr, i64, ptr), 4, 0);
     LLVMValueRef e = LLVMBuildAlloca(allocas, type, "exec");
-    LLVMTypeRef runCtxType = LLVMStructTypeInContext(ctx, new PointerPointer<>(ptr, ptr), 2, 0);
+    LLVMTypeRef runCtxType = LLVMStructTypeInContext(
+      ctx,
+      new PointerPointer<>(ptr, ptr, ptr),
+      3,
+      0
+    );
     LLVMValueRef none = LLVMBuildAlloca(allocas, runCtxType, "no_ctx");
     LLVMBuildStore(allocas, LLVMConstNull(runCtxType), none);
     LLVMValueRef given = LLVMBuildSelect(

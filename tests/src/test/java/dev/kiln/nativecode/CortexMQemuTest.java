@@ -3,7 +3,9 @@ package dev.kiln.nativecode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.backend.llvm.Targets;
 import dev.kiln.emit.NativeCompiler;
+import dev.kiln.emit.NativeEngine;
 import dev.kiln.emit.Toolchain;
 import dev.kiln.io.Npy;
 import dev.kiln.ir.ElementType;
@@ -29,7 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ../shared/tf/tract/hey_snips_3.pb} (its input is already the 40 x 40 feature frames) linked with
  * the MPS2 board support, run under {@code qemu-system-arm -semihosting} on mps2-an386 and
  * mps2-an500, match the interpreter (rtol 1e-3, atol 1e-4). Skips with a message without {@code
- * arm-none-eabi-gcc}, newlib or {@code qemu-system-arm}, or without the shared model.
+ * arm-none-eabi-gcc}, newlib or {@code qemu-system-arm}, or without the shared model. The int8
+ * kernels run on both cores too, bit for bit against the interpreter.
  */
 class CortexMQemuTest {
 
@@ -103,5 +106,45 @@ class CortexMQemuTest {
     for (int i = 0; i < got[0].length; i++) {
       assertEquals(got[1][i], got[0][i], 1e-4 + 1e-3 * Math.abs(got[1][i]), "element " + i);
     }
+  }
+
+  static Stream<Arguments> int8() {
+    List<Arguments> all = new ArrayList<>();
+    List<String> cases = QuantizedNativeTest.cases()
+      .filter(c -> c.contains("q.conv(") || c.contains("q.matmul("))
+      .toList();
+    for (int i = 0; i < cases.size(); i++) {
+      for (List<String> how : List.of(
+        List.of("native", "cortex-m4"),
+        List.of("c", "cortex-m4"),
+        List.of("native", "cortex-m7")
+      )) {
+        all.add(Arguments.of(i, how.get(0), how.get(1), cases.get(i)));
+      }
+    }
+    return all.stream();
+  }
+
+  /**
+   * The int8 convolution and matrix-product kernels, which use SMLAD on these cores (pairs of
+   * reduction steps, odd tails in C), give the interpreter's bits.
+   */
+  @ParameterizedTest(name = "case {0} {1} {2}")
+  @MethodSource("int8")
+  void int8_kernels_match_the_interpreter_bit_for_bit(
+    int index,
+    String backend,
+    String cpu,
+    String testCase
+  ) {
+    Targets.Resolved target = NativeCompiler.resolve(NativeCompiler.CORTEX_M, cpu);
+    assumeTrue(
+      Toolchain.available(target),
+      "skipped: arm-none-eabi-gcc or qemu-system-arm is not installed"
+    );
+    QuantizedNativeTest.matchesTheInterpreter(
+      testCase,
+      backend.equals("c") ? NativeEngine.portableC(target, 600, 1) : new NativeEngine(target, 600)
+    );
   }
 }

@@ -1,3 +1,4 @@
+#include "kiln/accel.h"
 #include "sgemm.h"
 
 static kiln_sgemm_t conv_problem(const kiln_conv2d_f32_params_t *p, const kiln_conv_geometry_t *g,
@@ -285,4 +286,13 @@ void kiln_conv2d_f32(const kiln_conv2d_f32_params_t *p, const float *KILN_RESTRI
       kiln_sgemm_run(&s);
     }
   }
+}
+
+int32_t kiln_accel_conv2d_f32(const kiln_conv2d_f32_params_t *p, const float *KILN_RESTRICT x,
+                              const float *KILN_RESTRICT w, const float *KILN_RESTRICT bias,
+                              const float *KILN_RESTRICT residual, float *KILN_RESTRICT y,
+                              const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(conv2d_f32, p, x, w, bias, residual, y);
+  kiln_conv2d_f32(p, x, w, bias, residual, y, exec);
+  return KILN_OK;
 }

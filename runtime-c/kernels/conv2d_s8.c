@@ -1,3 +1,5 @@
+#include "kiln/accel.h"
+#include "dsp.h"
 #include "epilogue.h"
 
 /* Output columns accumulated at once; the int32 accumulator row lives on the stack (256 bytes). */
@@ -32,11 +34,25 @@ static void conv_s8_plane(const kiln_conv2d_s8_params_t *p, ptrdiff_t channels,
           if (lo >= hi) {
             continue;
           }
-          for (ptrdiff_t c = 0; c < channels; c++) {
+          int32_t *as = acc + (lo - ow0);
+          const ptrdiff_t count = hi - lo;
+          ptrdiff_t c = 0;
+#if KILN_HAS_DSP
+          for (; c + 1 < channels; c += 2) {
+            const int8_t *w0 = w + c * k_plane + kh * kernel_w + kw;
+            const int32_t wp = kiln_pack16x2((int32_t)w0[0] - zw, (int32_t)w0[k_plane] - zw);
+            const int8_t *x0 = x + c * in_plane + ih * in_w + (lo * stride_w + tap);
+            const int8_t *x1 = x0 + in_plane;
+            for (ptrdiff_t t = 0; t < count; t++) {
+              const ptrdiff_t at = t * stride_w;
+              const int32_t xp = kiln_pack16x2((int32_t)x0[at] - zx, (int32_t)x1[at] - zx);
+              as[t] = kiln_dot2(wp, xp, as[t]);
+            }
+          }
+#endif
+          for (; c < channels; c++) {
             const int32_t wv = (int32_t)w[c * k_plane + kh * kernel_w + kw] - zw;
             const int8_t *xs = x + c * in_plane + ih * in_w + (lo * stride_w + tap);
-            int32_t *as = acc + (lo - ow0);
-            const ptrdiff_t count = hi - lo;
             for (ptrdiff_t t = 0; t < count; t++) {
               as[t] += wv * ((int32_t)xs[t * stride_w] - zx);
             }
@@ -77,4 +93,14 @@ void kiln_conv2d_s8(const kiln_conv2d_s8_params_t *p, const int8_t *KILN_RESTRIC
           shifts != NULL ? shifts[oc] : p->shift, y + (n * out_channels + oc) * out_plane);
     }
   }
+}
+
+int32_t kiln_accel_conv2d_s8(const kiln_conv2d_s8_params_t *p, const int8_t *KILN_RESTRICT x,
+                             const int8_t *KILN_RESTRICT w, const int32_t *KILN_RESTRICT bias,
+                             const int32_t *KILN_RESTRICT multipliers,
+                             const int32_t *KILN_RESTRICT shifts, int8_t *KILN_RESTRICT y,
+                             const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(conv2d_s8, p, x, w, bias, multipliers, shifts, y);
+  kiln_conv2d_s8(p, x, w, bias, multipliers, shifts, y);
+  return KILN_OK;
 }

@@ -7,6 +7,7 @@
  * the epilogue applied at the store. Every other row goes through kiln_conv_plane. Which path a row
  * takes depends only on the params, so cutting the rows into chunks changes no bits.
  */
+#include "kiln/accel.h"
 #include "conv_plane.h"
 
 #include "vec.h"
@@ -296,4 +297,14 @@ void kiln_depthwise_conv2d_f32(const kiln_depthwise_conv2d_f32_params_t *p,
     return;
   }
   pool->parallel_for(pool->ctx, task.chunks, kiln_dw_chunk, &task);
+}
+
+int32_t kiln_accel_depthwise_conv2d_f32(const kiln_depthwise_conv2d_f32_params_t *p,
+                                        const float *KILN_RESTRICT x, const float *KILN_RESTRICT w,
+                                        const float *KILN_RESTRICT bias,
+                                        const float *KILN_RESTRICT residual, float *KILN_RESTRICT y,
+                                        const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(depthwise_conv2d_f32, p, x, w, bias, residual, y);
+  kiln_depthwise_conv2d_f32(p, x, w, bias, residual, y, exec);
+  return KILN_OK;
 }

@@ -1,3 +1,4 @@
+#include "kiln/accel.h"
 #include "sgemm.h"
 
 static kiln_sgemm_t gemm_problem(const kiln_gemm_f32_params_t *p, const float *a, const float *b,
@@ -50,4 +51,13 @@ void kiln_gemm_f32(const kiln_gemm_f32_params_t *p, const float *KILN_RESTRICT a
   }
   const kiln_sgemm_t g = gemm_problem(p, a, b, bias, residual, c, exec);
   kiln_sgemm_run(&g);
+}
+
+int32_t kiln_accel_gemm_f32(const kiln_gemm_f32_params_t *p, const float *KILN_RESTRICT a,
+                            const float *KILN_RESTRICT b, const float *KILN_RESTRICT bias,
+                            const float *KILN_RESTRICT residual, float *KILN_RESTRICT c,
+                            const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(gemm_f32, p, a, b, bias, residual, c);
+  kiln_gemm_f32(p, a, b, bias, residual, c, exec);
+  return KILN_OK;
 }

@@ -1,3 +1,5 @@
+#include "kiln/accel.h"
+#include "dsp.h"
 #include "epilogue.h"
 
 /* Columns accumulated at once per row; the int32 accumulators live on the stack (256 bytes). */
@@ -24,7 +26,10 @@ static int32_t saturate_i32(int64_t v) {
   return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
 }
 
-/* acc[t] = sum over q of (A(i, q) - za) * (B(q, j0 + t) - zb) for t in [0, width). */
+/*
+ * acc[t] = sum over q of (A(i, q) - za) * (B(q, j0 + t) - zb) for t in [0, width); two q at a time
+ * with SMLAD on cores with the DSP extension.
+ */
 static void accumulate_row(const kiln_gemm_s8_params_t *p, const int8_t *KILN_RESTRICT a,
                            const int8_t *KILN_RESTRICT b, ptrdiff_t i, ptrdiff_t j0,
                            ptrdiff_t width, int32_t *KILN_RESTRICT acc) {
@@ -33,7 +38,18 @@ static void accumulate_row(const kiln_gemm_s8_params_t *p, const int8_t *KILN_RE
     acc[t] = 0;
   }
   const int8_t *ai = a + i * (ptrdiff_t)p->lda;
-  for (ptrdiff_t q = 0; q < p->k; q++) {
+  ptrdiff_t q = 0;
+#if KILN_HAS_DSP
+  for (; q + 1 < p->k; q += 2) {
+    const int32_t ap = kiln_pack16x2((int32_t)ai[q] - za, (int32_t)ai[q + 1] - za);
+    const int8_t *b0 = b + q * (ptrdiff_t)p->ldb + j0;
+    const int8_t *b1 = b0 + p->ldb;
+    for (ptrdiff_t t = 0; t < width; t++) {
+      acc[t] = kiln_dot2(ap, kiln_pack16x2((int32_t)b0[t] - zb, (int32_t)b1[t] - zb), acc[t]);
+    }
+  }
+#endif
+  for (; q < p->k; q++) {
     const int32_t av = (int32_t)ai[q] - za;
     const int8_t *bq = b + q * (ptrdiff_t)p->ldb + j0;
     for (ptrdiff_t t = 0; t < width; t++) {
@@ -79,4 +95,22 @@ void kiln_gemm_s8s8s8(const kiln_gemm_s8_params_t *p, const int8_t *KILN_RESTRIC
       }
     }
   }
+}
+
+int32_t kiln_accel_gemm_s8s8s32(const kiln_gemm_s8_params_t *p, const int8_t *KILN_RESTRICT a,
+                                const int8_t *KILN_RESTRICT b, const int32_t *KILN_RESTRICT bias,
+                                int32_t *KILN_RESTRICT c, const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(gemm_s8s8s32, p, a, b, bias, c);
+  kiln_gemm_s8s8s32(p, a, b, bias, c);
+  return KILN_OK;
+}
+
+int32_t kiln_accel_gemm_s8s8s8(const kiln_gemm_s8_params_t *p, const int8_t *KILN_RESTRICT a,
+                               const int8_t *KILN_RESTRICT b, const int32_t *KILN_RESTRICT bias,
+                               const int32_t *KILN_RESTRICT multipliers,
+                               const int32_t *KILN_RESTRICT shifts, int8_t *KILN_RESTRICT c,
+                               const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(gemm_s8s8s8, p, a, b, bias, multipliers, shifts, c);
+  kiln_gemm_s8s8s8(p, a, b, bias, multipliers, shifts, c);
+  return KILN_OK;
 }

@@ -1,3 +1,4 @@
+#include "kiln/accel.h"
 #include "vec.h"
 
 #define KILN_POOL_TILE 64
@@ -492,4 +493,22 @@ void kiln_avgpool2d_f32(const kiln_pool2d_f32_params_t *p, const float *KILN_RES
                         const float *KILN_RESTRICT bias, const float *KILN_RESTRICT residual,
                         float *KILN_RESTRICT y, const kiln_exec_t *exec) {
   pool2d(p, false, x, bias, residual, y, exec);
+}
+
+int32_t kiln_accel_maxpool2d_f32(const kiln_pool2d_f32_params_t *p, const float *KILN_RESTRICT x,
+                                 const float *KILN_RESTRICT bias,
+                                 const float *KILN_RESTRICT residual, float *KILN_RESTRICT y,
+                                 const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(maxpool2d_f32, p, x, bias, residual, y);
+  kiln_maxpool2d_f32(p, x, bias, residual, y, exec);
+  return KILN_OK;
+}
+
+int32_t kiln_accel_avgpool2d_f32(const kiln_pool2d_f32_params_t *p, const float *KILN_RESTRICT x,
+                                 const float *KILN_RESTRICT bias,
+                                 const float *KILN_RESTRICT residual, float *KILN_RESTRICT y,
+                                 const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(avgpool2d_f32, p, x, bias, residual, y);
+  kiln_avgpool2d_f32(p, x, bias, residual, y, exec);
+  return KILN_OK;
 }

@@ -14,6 +14,7 @@
  * reuses it). Each output element is the GEMM's sum, in its fixed order,
  * followed by the same transform whatever block the tile lands in, so threads change nothing.
  */
+#include "kiln/accel.h"
 #include "sgemm.h"
 
 #define WG_ALPHA 6
@@ -357,4 +358,14 @@ void kiln_conv2d_winograd_f32(const kiln_conv2d_winograd_f32_params_t *p,
     return;
   }
   pool->parallel_for(pool->ctx, chunks, wg_chunk, &tk);
+}
+
+int32_t kiln_accel_conv2d_winograd_f32(const kiln_conv2d_winograd_f32_params_t *p,
+                                       const float *KILN_RESTRICT x, const float *KILN_RESTRICT w,
+                                       const float *KILN_RESTRICT bias,
+                                       const float *KILN_RESTRICT residual, float *KILN_RESTRICT y,
+                                       const kiln_exec_t *exec) {
+  KILN_ACCEL_TRY(conv2d_winograd_f32, p, x, w, bias, residual, y);
+  kiln_conv2d_winograd_f32(p, x, w, bias, residual, y, exec);
+  return KILN_OK;
 }

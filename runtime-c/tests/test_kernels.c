@@ -116,7 +116,7 @@ static void reverse_parallel_for(void *ctx, int64_t n, kiln_task_fn_t fn, void *
 static kiln_exec_t test_exec(const kiln_thread_pool_t *pool, int64_t bytes) {
   const int64_t stride = (bytes + 63) / 64 * 64;
   const int32_t threads = pool != NULL ? pool->num_threads : 1;
-  kiln_exec_t e = {pool, aligned_alloc(64, (size_t)(stride * threads + 64)), stride};
+  kiln_exec_t e = {pool, aligned_alloc(64, (size_t)(stride * threads + 64)), stride, NULL};
   return e;
 }
 

@@ -14,7 +14,7 @@ static void gemm_on(const kiln_thread_pool_t *pool, const kiln_gemm_f32_params_t
                     const float *a, const float *b, float *c) {
   const int32_t threads = pool != NULL ? pool->num_threads : 1;
   const int64_t stride = (kiln_gemm_f32_scratch_size(p) + 63) / 64 * 64;
-  kiln_exec_t e = {pool, aligned_alloc(64, (size_t)(stride * threads + 64)), stride};
+  kiln_exec_t e = {pool, aligned_alloc(64, (size_t)(stride * threads + 64)), stride, NULL};
   kiln_gemm_f32(p, a, b, NULL, NULL, c, &e);
   free(e.scratch);
 }

@@ -2,12 +2,13 @@
  * Kiln micro-kernels: the hand-written loops generated code calls for the operators that dominate
  * run time (GEMM, convolution, depthwise convolution, pooling and their int8 forms).
  *
- * Freestanding: the kernels include only <stdbool.h>, <stddef.h> and <stdint.h>, call nothing
- * from libc, allocate nothing (small rows on the stack; the GEMM-based kernels pack into the
- * caller's kiln_exec_t scratch), keep no global or static
- * state and are reentrant. A compiler may still call its own runtime helpers (libgcc or
- * compiler-rt, e.g. integer division on ARM cores without a divide instruction) or turn a loop
- * into memset or memcpy, which freestanding environments provide.
+ * Freestanding: the kernels include only <stdbool.h>, <stddef.h> and <stdint.h> (and the
+ * compiler's <arm_acle.h> on Arm cores with the DSP extension, for SMLAD in the int8 kernels),
+ * call nothing from libc, allocate nothing (small rows on the stack; the GEMM-based kernels pack
+ * into the caller's kiln_exec_t scratch), keep no global or static state and are reentrant. A
+ * compiler may still call its own runtime helpers (libgcc or compiler-rt, e.g. integer division
+ * on ARM cores without a divide instruction) or turn a loop into memset or memcpy, which
+ * freestanding environments provide.
  *
  * Calling convention: each kernel takes its shapes and scalars as a pointer to a const params
  * struct, then its buffers. Params use fixed-width integers only (no enums, no pointers), so the
@@ -78,12 +79,14 @@ typedef struct kiln_epilogue {
  * their work into at most pool->num_threads chunks (one when pool is NULL or has no parallel_for);
  * chunk i uses the bytes at scratch + i * scratch_stride, a 64-byte aligned slot at least as large
  * as the kernel's *_scratch_size function says. Generated code passes one kiln_exec_t to every call
- * of a run. The result never depends on the thread count.
+ * of a run. The result never depends on the thread count. accel is the run's accelerator hook table
+ * (kiln/accel.h), NULL for none; the kernels themselves never read it.
  */
 typedef struct kiln_exec {
   const kiln_thread_pool_t *pool;
   void *scratch;
   int64_t scratch_stride;
+  const struct kiln_accel *accel;
 } kiln_exec_t;
 
 /* Values of the packed field: which operands the compiler packed ahead of time. */

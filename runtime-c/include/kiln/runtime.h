@@ -139,6 +139,22 @@ typedef struct kiln_model_info {
   const kiln_tensor_desc_t *outputs;  /* num_outputs entries */
 } kiln_model_info_t;
 
+/*
+ * What a caller may lend one run of NAME_run_ctx (generated code for a model NAME exports
+ *   int NAME_run_ctx(const void *const *inputs, void *const *outputs, void *workspace,
+ *                    const kiln_run_ctx_t *ctx);
+ * which is NAME_run_parallel on ctx->pool offering each heavy kernel call to ctx->accel first; see
+ * kiln/accel.h). pool and accel may be NULL, and so may ctx unless the model's weights are a
+ * separate blob.
+ */
+typedef struct kiln_run_ctx {
+  const kiln_thread_pool_t *pool;
+  const struct kiln_accel *accel;
+  const void *weights; /* C code compiled with --weights-file: its NAME_weights.bin, 64-byte
+                          aligned (NAME_run_ctx returns KILN_ERR_BAD_ARGUMENT or
+                          KILN_ERR_ALIGNMENT otherwise); NULL for all other code */
+} kiln_run_ctx_t;
+
 /* The version of kiln_model_info_t and of the NAME_run / NAME_run_parallel calling convention. */
 #define KILN_MODEL_ABI_VERSION 1
 

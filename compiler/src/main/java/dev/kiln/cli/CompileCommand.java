@@ -8,6 +8,8 @@ import dev.kiln.backend.LoopModule;
 import dev.kiln.backend.cuda.CudaBackend;
 import dev.kiln.emit.Backends;
 import dev.kiln.emit.CHarness;
+import dev.kiln.emit.MemoryReport;
+import dev.kiln.emit.NativeCompiler;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
@@ -38,7 +40,8 @@ import picocli.CommandLine.Option;
  * {@code ir} ({@code NAME.kir}, the optimized Graph IR), {@code loop} ({@code NAME.loop}, the Loop
  * IR), {@code harness} ({@code NAME_harness.c}), {@code c} (portable C99: {@code NAME.c}, {@code
  * NAME.h}, {@code NAME_kernels.c} and the runtime-c files they need under {@code runtime-c/}; the
- * default of {@code --target c}, which writes no object). {@code --target nvptx64-nvidia-cuda}
+ * default of {@code --target c}, which writes no object; with {@code --weights-file} the weights go
+ * to {@code NAME_weights.bin} instead of {@code NAME.c}). {@code --target nvptx64-nvidia-cuda}
  * (alias {@code cuda}, {@code --cpu sm_80|sm_86|sm_89|sm_90}) writes {@code NAME.ptx} ({@code
  * asm}), {@code NAME.h} with the launch table and {@code NAME_host.c}, the host plan over the
  * CUDA driver API ({@code host-c}). Every file is written to a temporary
@@ -109,6 +112,26 @@ final class CompileCommand implements Callable<Integer> {
   )
   private String name;
 
+  @Option(
+    names = "--weights-file",
+    description = "Portable C: write the weights to NAME_weights.bin, which the caller passes to NAME_run_ctx, instead of into NAME.c."
+  )
+  private boolean weightsFile;
+
+  @Option(
+    names = "--flash-limit",
+    paramLabel = "SIZE",
+    description = "Microcontroller targets: fail when flash (.text, .rodata, .data) exceeds SIZE (bytes, K, M)."
+  )
+  private String flashLimit;
+
+  @Option(
+    names = "--ram-limit",
+    paramLabel = "SIZE",
+    description = "Microcontroller targets: fail when RAM (.data, .bss, workspace, stack) exceeds SIZE."
+  )
+  private String ramLimit;
+
   @Mixin
   private PassOptions passOptions;
 
@@ -164,7 +187,17 @@ final class CompileCommand implements Callable<Integer> {
         ": the portable C target writes C source (--emit c, header, harness, ir, loop)"
       );
     }
+    if (weightsFile && !kinds.contains(Emit.c)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--weights-file: a separate weights blob is written with the C source (--target c); " +
+        "objects keep their weights"
+      );
+    }
     Backend backend = Backends.forTarget(kinds.contains(Emit.c) ? Backends.C_TARGET : target, cpu);
+    boolean mcu = Backends.isMicrocontroller(backend.target());
+    Long flash = limit("--flash-limit", flashLimit, mcu);
+    Long ram = limit("--ram-limit", ramLimit, mcu);
     ModelInputs in = ModelInputs.of(inputs);
     ImportedModel m = source.load(in.options());
     passOptions
@@ -187,7 +220,13 @@ final class CompileCommand implements Callable<Integer> {
         case so -> wanted.add(Artifacts.Kind.SHARED_LIBRARY);
         case asm -> wanted.add(Artifacts.Kind.ASSEMBLY);
         case llvm -> wanted.add(Artifacts.Kind.LLVM_IR);
-        case c, host_c -> wanted.add(Artifacts.Kind.C_SOURCE);
+        case host_c -> wanted.add(Artifacts.Kind.C_SOURCE);
+        case c -> {
+          wanted.add(Artifacts.Kind.C_SOURCE);
+          if (weightsFile) {
+            wanted.add(Artifacts.Kind.WEIGHTS);
+          }
+        }
         default -> {}
       }
     }
@@ -195,7 +234,20 @@ final class CompileCommand implements Callable<Integer> {
       wanted.add(Artifacts.Kind.ASSEMBLY);
     }
     Map<String, byte[]> files = new LinkedHashMap<>();
-    if (!wanted.isEmpty()) {
+    MemoryReport report = null;
+    if (mcu) {
+      Set<Artifacts.Kind> measured = EnumSet.of(Artifacts.Kind.OBJECT, Artifacts.Kind.ASSEMBLY);
+      measured.addAll(wanted);
+      Artifacts code = backend.compile(module, backend.target(), new EmitOptions(measured));
+      report = MemoryReport.of(f, prefix, code);
+      report.check(flash, ram);
+      files.putAll(code.files());
+      for (Artifacts.Kind k : measured) {
+        if (!wanted.contains(k)) {
+          files.remove(code.path(k));
+        }
+      }
+    } else if (!wanted.isEmpty()) {
       files.putAll(backend.compile(module, backend.target(), new EmitOptions(wanted)).files());
     }
     if (gpu && !kinds.contains(Emit.asm)) {
@@ -208,7 +260,10 @@ final class CompileCommand implements Callable<Integer> {
       files.putIfAbsent(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));
     }
     if (kinds.contains(Emit.harness)) {
-      files.put(prefix + "_harness.c", utf8(CHarness.of(f, prefix)));
+      files.put(
+        prefix + "_harness.c",
+        utf8(mcu ? CHarness.bareMetal(f, prefix) : CHarness.of(f, prefix))
+      );
     }
     if (kinds.contains(Emit.ir)) {
       files.put(prefix + ".kir", utf8(Printer.print(m.module())));
@@ -226,6 +281,9 @@ final class CompileCommand implements Callable<Integer> {
       backend.target().kernels(),
       listing(files.keySet())
     );
+    if (report != null) {
+      main.err.printf("kiln compile: %s%n", report.describe());
+    }
     if (files.containsKey(prefix + ".c")) {
       main.err.printf(
         "kiln compile: build with: cc -std=c99 -I %s -c %s%n",
@@ -242,6 +300,27 @@ final class CompileCommand implements Callable<Integer> {
       );
     }
     return Main.OK;
+  }
+
+  /** A parsed {@code --flash-limit}/{@code --ram-limit}, refused on targets other than MCUs. */
+  private static Long limit(String flag, String text, boolean mcu) {
+    if (text == null) {
+      return null;
+    }
+    if (!mcu) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        flag + " applies to microcontroller targets (--target " + NativeCompiler.CORTEX_M + ")"
+      );
+    }
+    Long n = MemoryReport.parseSize(text);
+    if (n == null) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        flag + " " + text + ": expected bytes, or a number with K or M"
+      );
+    }
+    return n;
   }
 
   /** The file names, with the files under a folder summarized as {@code folder/ (N files)}. */

@@ -2,17 +2,26 @@ package dev.kiln.cli;
 
 import dev.kiln.analysis.Flops;
 import dev.kiln.analysis.MemoryPlan;
+import dev.kiln.backend.Artifacts;
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.EmitOptions;
+import dev.kiln.backend.LoopModule;
+import dev.kiln.emit.Backends;
+import dev.kiln.emit.MemoryReport;
+import dev.kiln.emit.NativeCompiler;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.ir.BlockArgument;
 import dev.kiln.ir.Diagnostic;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Func;
+import dev.kiln.ir.Location;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Region;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.op.Constant;
 import dev.kiln.ir.op.Return;
+import dev.kiln.lower.Lowering;
 import dev.kiln.pass.Pass;
 import dev.kiln.pass.PassManager;
 import dev.kiln.pass.Pipelines;
@@ -60,11 +69,34 @@ final class InspectCommand implements Callable<Integer> {
   )
   private boolean memoryPlan;
 
+  @Option(
+    names = "--target",
+    paramLabel = "TRIPLE",
+    description = "A microcontroller target (thumbv7em-none-eabihf): also report flash and RAM."
+  )
+  private String target;
+
+  @Option(names = "--cpu", paramLabel = "NAME", description = "With --target: the CPU.")
+  private String cpu;
+
   @Mixin
   private PassOptions passOptions;
 
   @Override
   public Integer call() {
+    Backend backend = null;
+    if (target != null || cpu != null) {
+      backend = Backends.forTarget(target, cpu);
+      if (!Backends.isMicrocontroller(backend.target())) {
+        throw DiagnosticException.error(
+          Location.UNKNOWN,
+          "inspect --target reports flash and RAM for microcontroller targets (" +
+          NativeCompiler.CORTEX_M +
+          "), not " +
+          backend.target().name()
+        );
+      }
+    }
     ModelInputs in = ModelInputs.of(inputs);
     int level = passOptions.level(Pipelines.DEFAULT_LEVEL);
     PassManager pm = passOptions.manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS);
@@ -121,6 +153,29 @@ final class InspectCommand implements Callable<Integer> {
       report.put("arenaLowerBound", null);
       report.put("arenaUnplanned", unplanned);
     }
+    MemoryReport memory = null;
+    if (backend != null) {
+      String prefix = CompileCommand.defaultName(source.model);
+      LoopModule module = Lowering.lowerModule(
+        f,
+        prefix,
+        m.inputNames(),
+        m.outputNames(),
+        backend.target(),
+        source.model.getFileName().toString()
+      );
+      memory = MemoryReport.of(
+        module.func(),
+        prefix,
+        backend.compile(
+          module,
+          backend.target(),
+          EmitOptions.of(Artifacts.Kind.OBJECT, Artifacts.Kind.ASSEMBLY)
+        )
+      );
+      report.put("target", backend.target().name());
+      report.put("memory", new LinkedHashMap<>(memory.properties()));
+    }
     report.put("unsupported", List.of());
     if (json && memoryPlan && plan != null) {
       report.put("memoryPlan", buffers(plan));
@@ -149,6 +204,9 @@ final class InspectCommand implements Callable<Integer> {
       );
     } else {
       main.out.println("arena: not planned: " + unplanned);
+    }
+    if (memory != null) {
+      main.out.println(backend.target().name() + ": " + memory.describe());
     }
     if (memoryPlan && plan != null) {
       main.out.print(plan.report());

@@ -133,10 +133,15 @@ final class RunCommand implements Callable<Integer> {
         throw DiagnosticException.error(Location.UNKNOWN, "--threads must be in [1, 1024]");
       }
     }
-    if (backend == Backend.C && (target != null || cpu != null)) {
+    if (
+      backend == Backend.C &&
+      (target == null ? cpu != null : !target.equals(NativeCompiler.CORTEX_M))
+    ) {
       throw DiagnosticException.error(
         Location.UNKNOWN,
-        "--backend c builds portable C with the host's cc; it takes no --target or --cpu"
+        "--backend c builds portable C with the host's cc, or for --target " +
+        NativeCompiler.CORTEX_M +
+        " with arm-none-eabi-gcc; it takes no other --target or --cpu"
       );
     }
     List<Tensor> outputs = switch (backend) {
@@ -147,7 +152,12 @@ final class RunCommand implements Callable<Integer> {
         3600,
         threads
       ).run(m, args);
-      case C -> NativeEngine.portableC(3600, threads).run(m, args);
+      case C -> (target == null
+          ? NativeEngine.portableC(3600, threads)
+          : NativeEngine.portableC(NativeCompiler.resolve(target, cpu), 3600, threads)).run(
+        m,
+        args
+      );
       case CUDA -> NativeEngine.cuda(cpu, 3600).run(m, args);
     };
     for (int i = 0; i < outputs.size(); i++) {

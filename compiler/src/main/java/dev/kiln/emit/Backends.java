@@ -6,6 +6,7 @@ import dev.kiln.backend.cuda.CudaBackend;
 import dev.kiln.backend.llvm.LlvmBackend;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
+import dev.kiln.ir.loop.TargetInfo;
 
 /**
  * The backend for a {@code --target}/{@code --cpu} pair: {@code c} is the portable C backend
@@ -19,6 +20,11 @@ public final class Backends {
   public static final String C_TARGET = "c";
 
   private Backends() {}
+
+  /** Whether {@code target} is a microcontroller's (Cortex-M), which gets a flash and RAM report. */
+  public static boolean isMicrocontroller(TargetInfo target) {
+    return target.name().startsWith(NativeCompiler.CORTEX_M + "/");
+  }
 
   /** The backend for {@code target} (null: the host) and {@code cpu} (null: the default). */
   public static Backend forTarget(String target, String cpu) {

@@ -10,6 +10,9 @@ import dev.kiln.ir.loop.LoopFunc;
 /** LLVM target names as the command line gives them, and the object code of a lowered function. */
 public final class NativeCompiler {
 
+  /** The Cortex-M target, which runs on a QEMU board ({@link BoardSupport}). */
+  public static final String CORTEX_M = "thumbv7em-none-eabihf";
+
   private NativeCompiler() {}
 
   /** The target {@code --target}/{@code --cpu} name; a null target means the host. */

@@ -72,6 +72,11 @@ public final class NativeEngine implements ConformanceRunner.Engine {
     return new NativeEngine(new CBackend(), Toolchain.host(), timeoutSeconds, threads);
   }
 
+  /** The engine of the portable C backend built and run by {@code target}'s {@link Toolchain}. */
+  public static NativeEngine portableC(Targets.Resolved target, long timeoutSeconds, int threads) {
+    return new NativeEngine(new CBackend(), Toolchain.forTarget(target), timeoutSeconds, threads);
+  }
+
   @Override
   public List<Tensor> run(ImportedModel m, List<Tensor> args) {
     LoopModule module = lower(m);
@@ -174,7 +179,12 @@ public final class NativeEngine implements ConformanceRunner.Engine {
   private Path link(LoopFunc f, Artifacts code, Path dir) throws IOException {
     List<Path> sources = new ArrayList<>();
     Path harness = dir.resolve(NAME + "_harness.c");
-    Files.writeString(harness, CHarness.of(f, NAME, backend instanceof CudaBackend));
+    Files.writeString(
+      harness,
+      toolchain.board() == null
+        ? CHarness.of(f, NAME, backend instanceof CudaBackend)
+        : CHarness.bareMetal(f, NAME)
+    );
     sources.add(harness);
     for (var e : code.files().entrySet()) {
       Path p = dir.resolve(e.getKey());

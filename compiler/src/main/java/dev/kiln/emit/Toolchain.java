@@ -18,9 +18,16 @@ import java.util.concurrent.TimeUnit;
  * The C compiler that links generated objects into programs, and how to run them: the host's
  * {@code cc} for x86-64 (or whatever the host is), Debian's cross compilers for ARM
  * ({@code aarch64-linux-gnu-gcc}, {@code arm-linux-gnueabihf-gcc}, linked statically) run under
- * {@code qemu-aarch64} / {@code qemu-arm}. Cortex-M objects are not linked here.
+ * {@code qemu-aarch64} / {@code qemu-arm}, and {@code arm-none-eabi-gcc} with newlib for Cortex-M,
+ * linked with a QEMU {@link BoardSupport} ({@code board}, null for the others) and run under
+ * {@code qemu-system-arm -semihosting}.
  */
-public record Toolchain(String compiler, List<String> runner, boolean isStatic) {
+public record Toolchain(
+  String compiler,
+  List<String> runner,
+  boolean isStatic,
+  BoardSupport board
+) {
   /** Warning flags the runtime, headers and harnesses must pass. */
   public static final List<String> STRICT = List.of(
     "-std=c11",
@@ -53,13 +60,24 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
       case "aarch64-linux-gnu" -> new Toolchain(
         require("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
         List.of(require("qemu-aarch64", "qemu-user")),
-        true
+        true,
+        null
       );
       case "armv7a-linux-gnueabihf" -> new Toolchain(
         require("arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf"),
         List.of(require("qemu-arm", "qemu-user")),
-        true
+        true,
+        null
       );
+      case "thumbv7em-none-eabihf" -> {
+        BoardSupport board = BoardSupport.forCpu(target.cpuName());
+        yield new Toolchain(
+          require("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi"),
+          List.of(require("qemu-system-arm", "qemu-system-arm")),
+          false,
+          board
+        );
+      }
       default -> throw DiagnosticException.error(
         Location.UNKNOWN,
         "programs for " + name + " cannot be linked and run on this host"
@@ -69,7 +87,7 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
 
   /** The host's {@code cc}, which builds the C backend's output. */
   public static Toolchain host() {
-    return new Toolchain(require("cc", "a C compiler (cc)"), List.of(), false);
+    return new Toolchain(require("cc", "a C compiler (cc)"), List.of(), false, null);
   }
 
   /** Whether {@code forTarget} would succeed. */
@@ -133,13 +151,19 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
   public void link(List<Path> sources, List<Path> includeDirs, Path exe, boolean optimize) {
     Path includeDir = includeDirs.getFirst();
     List<String> cmd = new ArrayList<>(List.of(compiler, optimize ? "-O2" : "-O0"));
+    cmd.addAll(cpuFlags());
     cmd.addAll(STRICT);
     includeDirs.forEach(d -> cmd.add("-I" + d));
     if (isStatic) {
       cmd.add("-static");
     }
     sources.forEach(s -> cmd.add(s.toString()));
-    cmd.addAll(List.of("-lm", "-pthread", "-o", exe.toString()));
+    if (board != null) {
+      cmd.addAll(board.linkArguments(includeDir));
+    } else {
+      cmd.addAll(List.of("-lm", "-pthread"));
+    }
+    cmd.addAll(List.of("-o", exe.toString()));
     Result r = exec(cmd, includeDir, 300);
     if (r.exit() != 0) {
       throw new IllegalStateException(
@@ -155,6 +179,7 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
    */
   public List<Path> compileC99(List<Path> sources, List<Path> includeDirs, Path dir) {
     List<String> cmd = new ArrayList<>(List.of(compiler, "-O2"));
+    cmd.addAll(cpuFlags());
     cmd.addAll(STRICT_C99);
     includeDirs.forEach(d -> cmd.add("-I" + d));
     cmd.add("-c");
@@ -173,8 +198,16 @@ public record Toolchain(String compiler, List<String> runner, boolean isStatic) 
     return objects;
   }
 
+  /** The board's {@code -mcpu}/{@code -mfpu} flags, none for a hosted target. */
+  private List<String> cpuFlags() {
+    return board == null ? List.of() : board.cpuFlags();
+  }
+
   /** Runs {@code exe} with {@code args} (under qemu for a cross target) in {@code dir}. */
   public Result run(Path exe, List<String> args, Path dir, long timeoutSeconds) {
+    if (board != null) {
+      return exec(board.command(runner.getFirst(), exe, args), dir, timeoutSeconds);
+    }
     List<String> cmd = new ArrayList<>(runner);
     cmd.add(exe.toString());
     cmd.addAll(args);

@@ -25,6 +25,12 @@ public final class Artifacts {
      * compiler builds with {@code -I} pointing at the output directory.
      */
     C_SOURCE,
+    /**
+     * With {@link #C_SOURCE}: the weights as a separate blob ({@code NAME_weights.bin}) that the
+     * caller passes to {@code NAME_run_ctx} in {@code kiln_run_ctx_t.weights} (for targets that
+     * keep weights in external flash), instead of arrays in {@code NAME.c}.
+     */
+    WEIGHTS,
   }
 
   private final Map<String, byte[]> files = new LinkedHashMap<>();
@@ -44,6 +50,11 @@ public final class Artifacts {
   /** Every file, in the order added. */
   public Map<String, byte[]> files() {
     return Collections.unmodifiableMap(files);
+  }
+
+  /** The path of the main file of {@code kind}, or null when it was not produced. */
+  public String path(Kind kind) {
+    return main.get(kind);
   }
 
   /** The bytes of the main file of {@code kind}. */

@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
  * int net_run(const void *const *inputs, void *const *outputs, void *workspace);
  * int net_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,
  *                      const struct kiln_thread_pool *pool);
+ * struct kiln_run_ctx;
+ * int net_run_ctx(const void *const *inputs, void *const *outputs, void *workspace,
+ *                 const struct kiln_run_ctx *ctx);
  * struct kiln_model_info;
  * const struct kiln_model_info *net_info(void);
  * </pre>
@@ -38,7 +41,10 @@ import java.util.regex.Pattern;
  * net_run_parallel} computes the same bits, cutting its heavy kernels into {@code
  * pool->num_threads} chunks on the caller's pool ({@code kiln_thread_pool_t} of {@code
  * kiln/runtime.h}; NULL runs on the calling thread); its workspace must hold {@code
- * NET_WORKSPACE_SIZE + (num_threads - 1) * NET_WORKSPACE_PER_THREAD} bytes. {@code
+ * NET_WORKSPACE_SIZE + (num_threads - 1) * NET_WORKSPACE_PER_THREAD} bytes. {@code net_run_ctx}
+ * takes the pool and an accelerator hook table ({@code kiln_run_ctx_t} of {@code kiln/runtime.h},
+ * {@code kiln_accel_t} of {@code kiln/accel.h}; either or the context may be NULL) and returns 0 or
+ * the error status of a hook. {@code
  * net_info} returns the same description as a constant {@code kiln_model_info_t} of {@code
  * kiln/runtime.h} (declared through its struct tag, so the header needs no include).
  */
@@ -55,6 +61,15 @@ public final class CHeader {
 
   /** The header text for {@code f}, compiled as {@code name}; {@code source} names the model. */
   public static String of(LoopFunc f, String name, String source) {
+    return of(f, name, source, -1);
+  }
+
+  /**
+   * The header of code whose weights are a separate blob of {@code weightsBytes} bytes (none when
+   * negative): it adds {@code NAME_WEIGHTS_SIZE} and says that only {@code NAME_run_ctx} with
+   * {@code ctx->weights} runs the model.
+   */
+  public static String of(LoopFunc f, String name, String source, long weightsBytes) {
     StringBuilder s = new StringBuilder();
     s.append("\n/* Runs the model: returns 0. See the Kiln README for the contract. */\n");
     s.append("int ").append(name);
@@ -65,10 +80,16 @@ public final class CHeader {
     s.append("struct kiln_thread_pool;\nint ").append(name);
     s.append("_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,\n");
     s.append("    const struct kiln_thread_pool *pool);\n\n");
+    s.append(
+      "/* The same with a kiln_run_ctx_t: a pool and accelerator hooks (kiln/accel.h). */\n"
+    );
+    s.append("struct kiln_run_ctx;\nint ").append(name);
+    s.append("_run_ctx(const void *const *inputs, void *const *outputs, void *workspace,\n");
+    s.append("    const struct kiln_run_ctx *ctx);\n\n");
     s.append("/* The model's kiln_model_info_t (kiln/runtime.h): inputs, outputs, workspace. */\n");
     s.append("struct kiln_model_info;\n");
     s.append("const struct kiln_model_info *").append(name).append("_info(void);\n\n");
-    return of(f, name, source, s.toString());
+    return of(f, name, source, weightsBytes, s.toString());
   }
 
   /**
@@ -77,6 +98,16 @@ public final class CHeader {
    * declares instead.
    */
   public static String of(LoopFunc f, String name, String source, String declarations) {
+    return of(f, name, source, -1, declarations);
+  }
+
+  private static String of(
+    LoopFunc f,
+    String name,
+    String source,
+    long weightsBytes,
+    String declarations
+  ) {
     String up = name.toUpperCase(Locale.ROOT);
     String guard = up + "_H";
     StringBuilder s = new StringBuilder();
@@ -90,6 +121,12 @@ public final class CHeader {
     s.append("#define ").append(up).append("_WORKSPACE_PER_THREAD ");
     s.append(f.threadScratchBytes()).append('\n');
     s.append("#define ").append(up).append("_WORKSPACE_ALIGNMENT 64\n");
+    if (weightsBytes >= 0) {
+      s.append("/* The weights are not compiled in: pass the bytes of ").append(name);
+      s.append("_weights.bin (64-byte aligned) as\n   kiln_run_ctx_t.weights to ").append(name);
+      s.append("_run_ctx; the other run functions return KILN_ERR_BAD_ARGUMENT. */\n");
+      s.append("#define ").append(up).append("_WEIGHTS_SIZE ").append(weightsBytes).append('\n');
+    }
     tensors(s, up + "_INPUT_", f.inputs());
     tensors(s, up + "_OUTPUT_", f.outputs());
     s.append(declarations);

@@ -97,7 +97,7 @@ class PortableCTest {
     assertTrue(a.containsKey("digits.c") && a.containsKey("digits.h"), a.keySet().toString());
     assertTrue(a.containsKey("runtime-c/kernels/gemm_f32.c"), a.keySet().toString());
     String c = new String(a.get("digits.c"), StandardCharsets.UTF_8);
-    assertTrue(c.contains("/* nn.gemm \"hidden\" */\nstatic void gemm_0("), c);
+    assertTrue(c.contains("/* nn.gemm \"hidden\" */\nstatic int32_t gemm_0("), c);
     assertTrue(c.contains("static KILN_ALIGNED(64) const float c"), c);
     List<String> includes = c
       .lines()
@@ -237,6 +237,7 @@ class PortableCTest {
         tmp.toString()
       ),
       List.of("compile", DIGITS.toString(), "--target", "c", "--emit", "obj", "-o", tmp.toString()),
+      List.of("compile", DIGITS.toString(), "--weights-file", "-o", tmp.toString()),
       List.of(
         "compile",
         DIGITS.toString(),
@@ -265,6 +266,61 @@ class PortableCTest {
     }
     try (var files = Files.list(tmp)) {
       assertEquals(0, files.count());
+    }
+  }
+
+  @Test
+  void weights_file_blob_runs_through_run_ctx(@TempDir Path tmp) throws Exception {
+    assumeTrue(Toolchain.find("cc").isPresent(), "skipped: no C compiler (cc)");
+    List<Path> sources = compile("digits", DIGITS, List.of("--weights-file"), tmp);
+    String c = Files.readString(tmp.resolve("digits.c"));
+    assertTrue(!c.contains("static KILN_ALIGNED(64) const"), "no weights in digits.c");
+    String header = Files.readString(tmp.resolve("digits.h"));
+    long blob = Files.size(tmp.resolve("digits_weights.bin"));
+    assertTrue(header.contains("#define DIGITS_WEIGHTS_SIZE " + blob + "\n"), header);
+    build(List.of("gcc"), tmp, sources);
+    Path driver = tmp.resolve("driver.c");
+    try (var in = getClass().getResourceAsStream("/weights/driver.c")) {
+      Files.write(driver, in.readAllBytes());
+    }
+    List<Path> objects = new ArrayList<>(List.of(driver));
+    sources.forEach(s -> objects.add(tmp.resolve(s.getFileName().toString().replace(".c", ".o"))));
+    Toolchain.host().link(
+      objects,
+      List.of(tmp, tmp.resolve("runtime-c/include")),
+      tmp.resolve("d"),
+      false
+    );
+    float[] image = new float[64];
+    List<String> args = new ArrayList<>();
+    for (int i = 0; i < image.length; i++) {
+      image[i] = ((i * 37) % 17) / 16f;
+      args.add(Float.toString(image[i]));
+    }
+    Toolchain.Result r = Toolchain.host().run(tmp.resolve("d"), args, tmp, 60);
+    assertEquals(0, r.exit(), r.output());
+    List<String> lines = r.output().lines().toList();
+    assertEquals("status 0", lines.get(0));
+    assertEquals("without weights 1", lines.get(11), "KILN_ERR_BAD_ARGUMENT");
+    assertEquals("misaligned 3", lines.get(12), "KILN_ERR_ALIGNMENT");
+    Path input = tmp.resolve("image.npy");
+    Files.write(
+      input,
+      Npy.encode(
+        Tensor.ofDoubles(
+          new dev.kiln.ir.TensorType(dev.kiln.ir.ElementType.F32, dev.kiln.ir.Shape.of(1, 64)),
+          toDoubles(image)
+        )
+      )
+    );
+    Path out = tmp.resolve("interp");
+    ok(
+      List.of("run", DIGITS.toString(), "--input", "image=" + input, "--output-dir", out.toString())
+    );
+    double[] want = Npy.read(out.resolve("output_0.npy")).toDoubles();
+    for (int i = 0; i < 10; i++) {
+      double got = Double.parseDouble(lines.get(1 + i));
+      assertEquals(want[i], got, 1e-5 + 1e-4 * Math.abs(want[i]), "probability " + i);
     }
   }
 }

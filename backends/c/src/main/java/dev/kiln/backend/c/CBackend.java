@@ -68,16 +68,27 @@ public final class CBackend implements Backend {
         "loop ir lowered for " + target.name() + " given to the C backend"
       );
     }
-    if (!options.kinds().equals(Set.of(Artifacts.Kind.C_SOURCE))) {
+    boolean blob = options.wants(Artifacts.Kind.WEIGHTS);
+    Set<Artifacts.Kind> writes = blob
+      ? Set.of(Artifacts.Kind.C_SOURCE, Artifacts.Kind.WEIGHTS)
+      : Set.of(Artifacts.Kind.C_SOURCE);
+    if (!options.kinds().equals(writes)) {
       throw new UnsupportedOperationException(
-        "the C backend writes C source only, not " + options.kinds()
+        "the C backend writes C source (and a weights blob) only, not " + options.kinds()
       );
     }
     LoopFunc f = module.func();
     String name = f.name();
     Artifacts a = new Artifacts();
-    a.add(name + ".c", utf8(CSource.of(module, name + ".h")), Artifacts.Kind.C_SOURCE);
-    a.add(name + ".h", utf8(CHeader.of(f, name, module.source())), null);
+    if (blob) {
+      CSource.Split split = CSource.withWeightsFile(module, name + ".h");
+      a.add(name + ".c", utf8(split.source()), Artifacts.Kind.C_SOURCE);
+      a.add(name + ".h", utf8(CHeader.of(f, name, module.source(), split.weights().length)), null);
+      a.add(name + "_weights.bin", split.weights(), Artifacts.Kind.WEIGHTS);
+    } else {
+      a.add(name + ".c", utf8(CSource.of(module, name + ".h")), Artifacts.Kind.C_SOURCE);
+      a.add(name + ".h", utf8(CHeader.of(f, name, module.source())), null);
+    }
     Set<String> kernels = CSource.kernels(f);
     Map<String, byte[]> runtime = KernelSources.forKernels(kernels);
     if (!kernels.isEmpty()) {

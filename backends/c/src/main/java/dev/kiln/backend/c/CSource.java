@@ -1,5 +1,6 @@
 package dev.kiln.backend.c;
 
+import dev.kiln.backend.AccelHooks;
 import dev.kiln.backend.CHeader;
 import dev.kiln.backend.LoopModule;
 import dev.kiln.ir.Tensor;
@@ -24,9 +25,11 @@ import java.util.TreeSet;
 
 /**
  * The C99 translation unit {@code NAME.c} of a {@link LoopModule}: constant buffers as 64-byte
- * aligned {@code static const} arrays, one {@code static void} function per group of top-level
+ * aligned {@code static const} arrays, one {@code static} function per group of top-level
  * statements (a Graph IR node and the elementwise nodes fused into it, named in a comment above
- * it) taking the buffers it touches, and {@code NAME_run_parallel}, {@code NAME_run} and {@code
+ * it) taking the buffers it touches (returning {@code int32_t} when it calls kernels: their
+ * accelerator hooks' status, see {@link AccelHooks}), and {@code NAME_run_ctx}, {@code
+ * NAME_run_parallel}, {@code NAME_run} and {@code
  * NAME_info} as {@link CHeader} declares them. Statements and expressions mean what {@link
  * dev.kiln.ir.loop.LoopInterpreter} says (see {@link CExpressions}). The text depends only on the
  * module, so equal modules give equal files.
@@ -75,6 +78,10 @@ final class CSource {
     "exec",
     "params",
     "exec_ctx",
+    "ctx",
+    "run_ctx",
+    "status",
+    "weights",
     "main"
   );
 
@@ -93,8 +100,14 @@ final class CSource {
   private int indent;
   private List<Segment> segments;
 
-  private CSource(LoopModule module) {
+  /** Constants read from the caller's weights blob instead of arrays: their offsets in it. */
+  private final Map<Buffer, Long> weightOffsets;
+
+  private long weightBytes;
+
+  private CSource(LoopModule module, boolean externalWeights) {
     this.module = module;
+    this.weightOffsets = externalWeights ? new IdentityHashMap<>() : null;
     this.f = module.func();
     for (Buffer b : f.buffers()) {
       bufferNames.put(b, unique(b.name()));
@@ -107,10 +120,28 @@ final class CSource {
 
   /** The C source of {@code module}, including {@code header} (the generated header's name). */
   static String of(LoopModule module, String header) {
-    return new CSource(module).file(header);
+    return new CSource(module, false).file(header);
   }
 
-  /** The runtime-c kernels the source calls, in name order. */
+  /**
+   * The C source and weights blob of {@code module} when its constants live in a blob the caller
+   * passes in {@code kiln_run_ctx_t.weights}: each used constant's bytes (little-endian, as in
+   * memory) at a 64-byte aligned offset, in buffer order.
+   */
+  record Split(String source, byte[] weights) {}
+
+  static Split withWeightsFile(LoopModule module, String header) {
+    CSource c = new CSource(module, true);
+    String source = c.file(header);
+    byte[] blob = new byte[Math.toIntExact(c.weightBytes)];
+    for (var e : c.weightOffsets.entrySet()) {
+      byte[] bytes = e.getKey().data().bytes();
+      System.arraycopy(bytes, 0, blob, Math.toIntExact(e.getValue()), bytes.length);
+    }
+    return new Split(source, blob);
+  }
+
+  /** The runtime-c kernel hooks ({@link AccelHooks}) the source calls, in name order. */
   static Set<String> kernels(LoopFunc f) {
     Set<String> names = new TreeSet<>();
     calls(f.body(), names);
@@ -120,7 +151,7 @@ final class CSource {
   private static void calls(List<Stmt> body, Set<String> names) {
     for (Stmt s : body) {
       if (s instanceof Stmt.Call c) {
-        names.add(c.kernel());
+        names.add(AccelHooks.hook(c));
       }
       LoopWalk.bodies(s).forEach(b -> calls(b, names));
     }
@@ -232,8 +263,18 @@ final class CSource {
     Set<Buffer> used = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     boolean usesExec = false;
     for (Segment s : segments) {
-      function(s);
       used.addAll(s.buffers);
+    }
+    if (weightOffsets != null) {
+      for (Buffer b : f.constants()) {
+        if (used.contains(b)) {
+          weightOffsets.put(b, weightBytes);
+          weightBytes += Math.ceilDiv(b.bytes(), 64) * 64;
+        }
+      }
+    }
+    for (Segment s : segments) {
+      function(s);
       usesExec |= s.exec;
     }
     entryPoints(used, usesExec);
@@ -243,7 +284,7 @@ final class CSource {
     text.append(" for portable C99. Do not edit. */\n");
     text.append("#include \"").append(header).append("\"\n\n");
     text.append(
-      kernels.isEmpty() ? "#include \"kiln/runtime.h\"\n" : "#include \"kiln/kernels.h\"\n"
+      kernels.isEmpty() ? "#include \"kiln/runtime.h\"\n" : "#include \"kiln/accel.h\"\n"
     );
     text.append("#include <math.h>\n#include <stddef.h>\n#include <stdint.h>\n");
     if (helpers.needsString()) {
@@ -303,6 +344,7 @@ final class CSource {
     final List<String> nodes = new ArrayList<>();
     final Set<Buffer> buffers = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     boolean exec;
+    boolean calls;
     String name;
 
     Segment(int from, int to, List<String> nodes) {
@@ -401,12 +443,13 @@ final class CSource {
       seg.buffers.add(st.buffer());
     }
     if (s instanceof Stmt.Call c) {
-      for (Stmt.Arg arg : c.args()) {
+      for (Stmt.Arg arg : AccelHooks.args(c)) {
         if (arg instanceof Stmt.Pointer p) {
           seg.buffers.add(p.buffer());
         }
         seg.exec |= arg instanceof Stmt.Exec;
       }
+      seg.calls = true;
     }
     LoopWalk.bodies(s).forEach(b -> b.forEach(x -> usage(x, seg)));
   }
@@ -417,13 +460,14 @@ final class CSource {
     if (aliased.contains(b)) {
       elem = aliasType(elem);
     }
-    return (b.kind() == Buffer.Kind.INPUT ? "const " : "") + elem + " *";
+    boolean readOnly = b.kind() == Buffer.Kind.INPUT || b.kind() == Buffer.Kind.CONSTANT;
+    return (readOnly ? "const " : "") + elem + " *";
   }
 
   private List<Buffer> parameters(Segment s) {
     List<Buffer> params = new ArrayList<>();
     for (Buffer b : f.buffers()) {
-      if (s.buffers.contains(b) && b.kind() != Buffer.Kind.CONSTANT) {
+      if (s.buffers.contains(b) && (b.kind() != Buffer.Kind.CONSTANT || weightOffsets != null)) {
         params.add(b);
       }
     }
@@ -441,7 +485,7 @@ final class CSource {
     } else {
       out.append("/* ").append(CHeader.comment(String.join(", ", s.nodes))).append(" */\n");
     }
-    out.append("static void ").append(s.name).append('(');
+    out.append(s.calls ? "static int32_t " : "static void ").append(s.name).append('(');
     List<String> params = new ArrayList<>();
     for (Buffer b : parameters(s)) {
       params.add(pointerType(b) + exprs.buffer(b));
@@ -452,6 +496,9 @@ final class CSource {
     out.append(params.isEmpty() ? "void" : String.join(", ", params)).append(") {\n");
     indent = 1;
     stmts(f.body().subList(s.from, s.to));
+    if (s.calls) {
+      line("return 0;");
+    }
     out.append("}\n");
   }
 
@@ -560,7 +607,7 @@ final class CSource {
   private void call(Stmt.Call c) {
     List<String> args = new ArrayList<>();
     Stmt.Struct struct = null;
-    for (Stmt.Arg a : c.args()) {
+    for (Stmt.Arg a : AccelHooks.args(c)) {
       args.add(
         switch (a) {
           case Stmt.Pointer p -> exprs.address(p.buffer(), p.index());
@@ -577,11 +624,22 @@ final class CSource {
         }
       );
     }
-    String call = c.kernel() + "(" + String.join(", ", args) + ");";
-    if (struct == null) {
-      line(call);
-      return;
+    String call = AccelHooks.hook(c) + "(" + String.join(", ", args) + ");";
+    line("{");
+    indent++;
+    if (struct != null) {
+      params(c, struct);
     }
+    line("const int32_t status = " + call);
+    line("if (status != 0) {");
+    line("  return status;");
+    line("}");
+    indent--;
+    line("}");
+  }
+
+  /** {@code const T params = {...};}: the kernel's parameter struct as a designated initializer. */
+  private void params(Stmt.Call c, Stmt.Struct struct) {
     KernelStruct decl = KernelCalls.params(c.kernel());
     if (decl.fields().size() != struct.fields().size()) {
       throw new IllegalStateException(
@@ -592,8 +650,6 @@ final class CSource {
         struct.fields().size()
       );
     }
-    line("{");
-    indent++;
     line("const " + decl.cName() + " params = {");
     indent++;
     StringBuilder row = new StringBuilder();
@@ -615,26 +671,48 @@ final class CSource {
     line(row.toString());
     indent--;
     line("};");
-    line(call);
-    indent--;
-    line("}");
   }
 
   private void entryPoints(Set<Buffer> used, boolean usesExec) {
     String name = f.name();
     out.append('\n');
     out.append("int ").append(name);
-    out.append("_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,\n");
-    out.append("    const struct kiln_thread_pool *pool) {\n");
+    out.append("_run_ctx(const void *const *inputs, void *const *outputs, void *workspace,\n");
+    out.append("    const struct kiln_run_ctx *ctx) {\n");
     indent = 1;
     boolean in = false;
     boolean outs = false;
     boolean ws = false;
+    if (weightOffsets != null) {
+      line(
+        "const unsigned char *weights = ctx != NULL ? (const unsigned char *)ctx->weights : NULL;"
+      );
+      line("if (weights == NULL) {");
+      line("  return KILN_ERR_BAD_ARGUMENT;");
+      line("}");
+      line("if (((uintptr_t)(const void *)weights & 63u) != 0) {");
+      line("  return KILN_ERR_ALIGNMENT;");
+      line("}");
+    }
     for (Buffer b : f.buffers()) {
-      if (!used.contains(b) || b.kind() == Buffer.Kind.CONSTANT) {
+      if (!used.contains(b)) {
         continue;
       }
       String type = pointerType(b);
+      if (b.kind() == Buffer.Kind.CONSTANT) {
+        if (weightOffsets != null) {
+          line(
+            type +
+            exprs.buffer(b) +
+            " = (" +
+            type.strip() +
+            ")(const void *)(weights + " +
+            weightOffsets.get(b) +
+            ");"
+          );
+        }
+        continue;
+      }
       String init = switch (b.kind()) {
         case INPUT -> {
           in = true;
@@ -653,7 +731,7 @@ final class CSource {
     }
     if (usesExec) {
       line("kiln_exec_t exec_ctx;");
-      line("exec_ctx.pool = pool;");
+      line("exec_ctx.pool = ctx != NULL ? ctx->pool : NULL;");
       if (f.threadScratchBytes() > 0) {
         ws = true;
         line("exec_ctx.scratch = (unsigned char *)workspace + " + f.arenaBytes() + ";");
@@ -661,6 +739,10 @@ final class CSource {
         line("exec_ctx.scratch = NULL;");
       }
       line("exec_ctx.scratch_stride = " + f.threadScratchBytes() + ";");
+      line("exec_ctx.accel = ctx != NULL ? ctx->accel : NULL;");
+    }
+    if (segments.stream().anyMatch(s -> s.calls)) {
+      line("int32_t status;");
     }
     List<String> unused = new ArrayList<>();
     if (!in) {
@@ -672,8 +754,8 @@ final class CSource {
     if (!ws) {
       unused.add("workspace");
     }
-    if (!usesExec) {
-      unused.add("pool");
+    if (!usesExec && weightOffsets == null) {
+      unused.add("ctx");
     }
     for (String u : unused) {
       line("(void)" + u + ";");
@@ -686,9 +768,29 @@ final class CSource {
       if (s.exec) {
         args.add("&exec_ctx");
       }
-      line(s.name + "(" + String.join(", ", args) + ");");
+      String call = s.name + "(" + String.join(", ", args) + ")";
+      if (s.calls) {
+        line("status = " + call + ";");
+        line("if (status != 0) {");
+        line("  return status;");
+        line("}");
+      } else {
+        line(call + ";");
+      }
     }
     line("return 0;");
+    out.append("}\n\n");
+    out.append("int ").append(name);
+    out.append("_run_parallel(const void *const *inputs, void *const *outputs, void *workspace,\n");
+    out.append("    const struct kiln_thread_pool *pool) {\n");
+    out.append("  kiln_run_ctx_t run_ctx;\n");
+    out.append("  run_ctx.pool = pool;\n");
+    out.append("  run_ctx.accel = NULL;\n");
+    out.append("  run_ctx.weights = NULL;\n");
+    out
+      .append("  return ")
+      .append(name)
+      .append("_run_ctx(inputs, outputs, workspace, &run_ctx);\n");
     out.append("}\n\n");
     out.append("int ").append(name);
     out.append("_run(const void *const *inputs, void *const *outputs, void *workspace) {\n");
@@ -738,7 +840,7 @@ final class CSource {
 
   private void constants(StringBuilder text, Set<Buffer> used) {
     for (Buffer b : f.constants()) {
-      if (!used.contains(b)) {
+      if (!used.contains(b) || weightOffsets != null) {
         continue;
       }
       Tensor data = b.data();

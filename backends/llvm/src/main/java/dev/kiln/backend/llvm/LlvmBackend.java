@@ -51,8 +51,10 @@ public final class LlvmBackend implements Backend {
         "loop ir lowered for " + target.name() + " given to the backend of " + info.name()
       );
     }
-    if (options.wants(Artifacts.Kind.C_SOURCE)) {
-      throw new UnsupportedOperationException("the llvm backend writes no C source");
+    if (options.wants(Artifacts.Kind.C_SOURCE) || options.wants(Artifacts.Kind.WEIGHTS)) {
+      throw new UnsupportedOperationException(
+        "the llvm backend writes no C source and keeps the weights in the object"
+      );
     }
     Set<LlvmTarget.Output> outputs = EnumSet.of(LlvmTarget.Output.OBJECT);
     if (options.wants(Artifacts.Kind.ASSEMBLY)) {

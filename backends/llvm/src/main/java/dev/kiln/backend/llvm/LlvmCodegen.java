@@ -31,7 +31,8 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  *
  * <h2>The generated function</h2>
  *
- * Two symbols are exported: {@code int32_t NAME_run(const void *const *inputs, void *const
+ * Four symbols are exported: {@code NAME_run_ctx} and {@code NAME_run_parallel} ({@link
+ * LoopTranslator#define}), {@code int32_t NAME_run(const void *const *inputs, void *const
  * *outputs, void *workspace)} ({@code NAME} is {@link LoopFunc#name()}), which returns 0, and
  * {@code const kiln_model_info_t *NAME_info(void)}, the constant table of {@code kiln/runtime.h}
  * describing the inputs, outputs and workspace ({@link ModelInfo}). Input
@@ -67,8 +68,10 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  *
  * When the body calls kernels ({@link Stmt.Call}), every {@code runtime-c/kernels/*.c} is compiled
  * to bitcode for the target ({@link KernelLibrary}) and linked into the module; the kernels then get
- * internal linkage, so only {@code NAME_run} and {@code NAME_info} are exported and {@code default<O3>} inlines and
- * specializes them on the constant parameter structs. A {@link Stmt.Struct} argument is an alloca of
+ * internal linkage, so only the run functions and {@code NAME_info} are exported and {@code default<O3>} inlines and
+ * specializes them on the constant parameter structs. Each call goes through the kernel's
+ * accelerator hook ({@link dev.kiln.backend.AccelHooks}) and returns the hook's nonzero status from
+ * the run. A {@link Stmt.Struct} argument is an alloca of
  * an LLVM struct of its (4-byte) field types, a {@link Stmt.Pointer} the address of the element,
  * {@link Stmt.Null} a null pointer; argument types are checked against the kernel's definition.
  *
@@ -173,7 +176,7 @@ public final class LlvmCodegen {
           );
           String infoSymbol = f.name() + "_info";
           LLVMValueRef info = ModelInfo.define(module, infoSymbol, f);
-          for (LLVMValueRef fn : List.of(entry.run(), entry.runParallel(), info)) {
+          for (LLVMValueRef fn : List.of(entry.run(), entry.runParallel(), entry.runCtx(), info)) {
             machine.markFunction(fn);
             LLVMAddAttributeAtIndex(
               fn,
@@ -181,7 +184,10 @@ public final class LlvmCodegen {
               LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
             );
           }
-          internalizeAllBut(module, Set.of(symbol, symbol + "_parallel", infoSymbol));
+          internalizeAllBut(
+            module,
+            Set.of(symbol, symbol + "_parallel", symbol + "_ctx", infoSymbol)
+          );
           Compiled[] result = new Compiled[1];
           List<String> errors = Llvm.collectErrors(ctx, () ->
             result[0] = optimizeAndEmit(machine, module, wanted)

@@ -2,6 +2,7 @@ package dev.kiln.backend.llvm;
 
 import static org.bytedeco.llvm.global.LLVM.*;
 
+import dev.kiln.backend.AccelHooks;
 import dev.kiln.ir.loop.BinaryOp;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
@@ -118,15 +119,18 @@ final class LoopTranslator {
    */
   private final boolean softDouble;
 
-  /** The two exported functions of a model. */
-  record Entry(LLVMValueRef run, LLVMValueRef runParallel) {}
+  /** The three run functions a model exports. */
+  record Entry(LLVMValueRef run, LLVMValueRef runParallel, LLVMValueRef runCtx) {}
 
   /**
-   * Defines {@code int32_t PREFIX_run_parallel(ptr inputs, ptr outputs, ptr workspace, ptr pool)}
-   * computing {@code f} and {@code int32_t PREFIX_run(ptr inputs, ptr outputs, ptr workspace)}
-   * calling it with a null pool, in {@code module} (whose data layout is set); {@code constants}
-   * maps each constant buffer to its global. Kernels that {@code f} calls must already be defined
-   * in the module.
+   * Defines {@code int32_t PREFIX_run_ctx(ptr inputs, ptr outputs, ptr workspace, ptr ctx)}
+   * computing {@code f} with the {@code kiln_run_ctx_t} at {@code ctx} (pool and accelerator are
+   * read, the weights member is for C code; ctx may be null), {@code int32_t
+   * PREFIX_run_parallel(ptr inputs, ptr outputs, ptr workspace, ptr pool)} calling it with {@code
+   * {pool, null, null}} and {@code int32_t PREFIX_run(ptr inputs, ptr
+   * outputs, ptr workspace)} calling that with a null pool, in {@code module} (whose data layout is
+   * set); {@code constants} maps each constant buffer to its global. Kernels that {@code f} calls
+   * must already be defined in the module.
    */
   static Entry define(
     LLVMModuleRef module,
@@ -137,15 +141,16 @@ final class LoopTranslator {
     LLVMContextRef ctx = LLVMGetModuleContext(module);
     LLVMTypeRef p = LLVMPointerTypeInContext(ctx, 0);
     LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
-    LLVMTypeRef parallelType = LLVMFunctionType(i32, new PointerPointer<>(p, p, p, p), 4, 0);
-    LLVMValueRef parallel = LLVMAddFunction(module, prefix + "_run_parallel", parallelType);
-    LoopTranslator t = new LoopTranslator(module, parallel);
+    LLVMTypeRef fourPointers = LLVMFunctionType(i32, new PointerPointer<>(p, p, p, p), 4, 0);
+    LLVMValueRef runCtx = LLVMAddFunction(module, prefix + "_run_ctx", fourPointers);
+    LoopTranslator t = new LoopTranslator(module, runCtx);
     try {
       t.body(f, constants);
     } finally {
       LLVMDisposeBuilder(t.b);
       LLVMDisposeBuilder(t.allocas);
     }
+    LLVMValueRef parallel = LLVMAddFunction(module, prefix + "_run_parallel", fourPointers);
     LLVMValueRef run = LLVMAddFunction(
       module,
       prefix + "_run",
@@ -153,6 +158,22 @@ final class LoopTranslator {
     );
     LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
     try {
+      LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, parallel, "entry"));
+      LLVMTypeRef runCtxType = LLVMStructTypeInContext(ctx, new PointerPointer<>(p, p, p), 3, 0);
+      LLVMValueRef c = LLVMBuildAlloca(b, runCtxType, "ctx");
+      LLVMBuildStore(b, LLVMGetParam(parallel, 3), LLVMBuildStructGEP2(b, runCtxType, c, 0, ""));
+      LLVMBuildStore(b, LLVMConstPointerNull(p), LLVMBuildStructGEP2(b, runCtxType, c, 1, ""));
+      LLVMBuildStore(b, LLVMConstPointerNull(p), LLVMBuildStructGEP2(b, runCtxType, c, 2, ""));
+      LLVMValueRef[] forward = {
+        LLVMGetParam(parallel, 0),
+        LLVMGetParam(parallel, 1),
+        LLVMGetParam(parallel, 2),
+        c,
+      };
+      LLVMBuildRet(
+        b,
+        LLVMBuildCall2(b, fourPointers, runCtx, new PointerPointer<>(forward), 4, "")
+      );
       LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, run, "entry"));
       LLVMValueRef[] args = {
         LLVMGetParam(run, 0),
@@ -160,11 +181,11 @@ final class LoopTranslator {
         LLVMGetParam(run, 2),
         LLVMConstPointerNull(p),
       };
-      LLVMBuildRet(b, LLVMBuildCall2(b, parallelType, parallel, new PointerPointer<>(args), 4, ""));
+      LLVMBuildRet(b, LLVMBuildCall2(b, fourPointers, parallel, new PointerPointer<>(args), 4, ""));
     } finally {
       LLVMDisposeBuilder(b);
     }
-    return new Entry(run, parallel);
+    return new Entry(run, parallel, runCtx);
   }
 
   /**
@@ -294,11 +315,11 @@ final class LoopTranslator {
     LLVMValueRef inputs = LLVMGetParam(function, 0);
     LLVMValueRef outputs = LLVMGetParam(function, 1);
     LLVMValueRef workspace = LLVMGetParam(function, 2);
-    LLVMValueRef pool = LLVMGetParam(function, 3);
+    LLVMValueRef runCtx = LLVMGetParam(function, 3);
     LLVMSetValueName2(inputs, "inputs", 6);
     LLVMSetValueName2(outputs, "outputs", 7);
     LLVMSetValueName2(workspace, "workspace", 9);
-    LLVMSetValueName2(pool, "pool", 4);
+    LLVMSetValueName2(runCtx, "ctx", 3);
     for (Buffer buf : f.inputs()) {
       bases.put(buf, loadPointer(inputs, buf));
     }
@@ -307,7 +328,7 @@ final class LoopTranslator {
     }
     bases.putAll(constants);
     workspaceBases(f, workspace);
-    exec = execContext(f, workspace, pool);
+    exec = execContext(f, workspace, runCtx);
     LLVMPositionBuilderAtEnd(b, start);
     stmts(f.body());
     LLVMBuildRet(b, LLVMConstInt(i32, 0, 0));
@@ -315,12 +336,40 @@ final class LoopTranslator {
   }
 
   /**
-   * The run's {@code kiln_exec_t} ({@code {ptr pool, ptr scratch, i64 scratch_stride}}) in an
-   * entry-block alloca: the caller's pool and the thread slots after the arena.
+   * The run's {@code kiln_exec_t} ({@code {ptr pool, ptr scratch, i64 scratch_stride, ptr accel}})
+   * in an entry-block alloca: pool and accelerator from the caller's {@code kiln_run_ctx_t} (null
+   * for a null ctx) and the thread slots after the arena.
    */
-  private LLVMValueRef execContext(LoopFunc f, LLVMValueRef workspace, LLVMValueRef pool) {
-    LLVMTypeRef type = LLVMStructTypeInContext(ctx, new PointerPointer<>(ptr, ptr, i64), 3, 0);
+  private LLVMValueRef execContext(LoopFunc f, LLVMValueRef workspace, LLVMValueRef runCtx) {
+    LLVMTypeRef type = LLVMStructTypeInContext(ctx, new PointerPointer<>(ptr, ptr, i64, ptr), 4, 0);
     LLVMValueRef e = LLVMBuildAlloca(allocas, type, "exec");
+    LLVMTypeRef runCtxType = LLVMStructTypeInContext(
+      ctx,
+      new PointerPointer<>(ptr, ptr, ptr),
+      3,
+      0
+    );
+    LLVMValueRef none = LLVMBuildAlloca(allocas, runCtxType, "no_ctx");
+    LLVMBuildStore(allocas, LLVMConstNull(runCtxType), none);
+    LLVMValueRef given = LLVMBuildSelect(
+      allocas,
+      LLVMBuildIsNull(allocas, runCtx, ""),
+      none,
+      runCtx,
+      ""
+    );
+    LLVMValueRef pool = LLVMBuildLoad2(
+      allocas,
+      ptr,
+      LLVMBuildStructGEP2(allocas, runCtxType, given, 0, ""),
+      "pool"
+    );
+    LLVMValueRef accel = LLVMBuildLoad2(
+      allocas,
+      ptr,
+      LLVMBuildStructGEP2(allocas, runCtxType, given, 1, ""),
+      "accel"
+    );
     LLVMValueRef scratch = LLVMBuildInBoundsGEP2(
       allocas,
       i8,
@@ -336,6 +385,7 @@ final class LoopTranslator {
       LLVMConstInt(i64, f.threadScratchBytes(), 0),
       LLVMBuildStructGEP2(allocas, type, e, 2, "")
     );
+    LLVMBuildStore(allocas, accel, LLVMBuildStructGEP2(allocas, type, e, 3, ""));
     return e;
   }
 
@@ -534,31 +584,44 @@ final class LoopTranslator {
     return base;
   }
 
+  /**
+   * The call's {@link AccelHooks#hook}, and a return of its status when that is not 0 (an
+   * accelerator's error ends the run).
+   */
   private void call(Stmt.Call c) {
-    LLVMValueRef callee = LLVMGetNamedFunction(module, c.kernel());
+    String name = AccelHooks.hook(c);
+    List<Stmt.Arg> given = AccelHooks.args(c);
+    LLVMValueRef callee = LLVMGetNamedFunction(module, name);
     if (callee == null || callee.isNull() || LLVMIsDeclaration(callee) != 0) {
-      throw new IllegalStateException("micro-kernel " + c.kernel() + " is not in runtime-c");
+      throw new IllegalStateException("micro-kernel hook " + name + " is not in runtime-c");
     }
     LLVMTypeRef fnType = LLVMGlobalGetValueType(callee);
     int n = LLVMCountParamTypes(fnType);
-    if (n != c.args().size()) {
+    if (n != given.size()) {
       throw new IllegalStateException(
-        c.kernel() + " takes " + n + " arguments, the call passes " + c.args().size()
+        name + " takes " + n + " arguments, the call passes " + given.size()
       );
     }
     PointerPointer<LLVMTypeRef> params = new PointerPointer<>(n);
     LLVMGetParamTypes(fnType, params);
     LLVMValueRef[] args = new LLVMValueRef[n];
     for (int i = 0; i < n; i++) {
-      args[i] = argument(c.args().get(i));
+      args[i] = argument(given.get(i));
       LLVMTypeRef want = params.get(LLVMTypeRef.class, i);
       if (!LLVMTypeOf(args[i]).equals(want)) {
         throw new IllegalStateException(
-          "argument " + i + " of " + c.kernel() + " has the wrong type: " + describe(args[i])
+          "argument " + i + " of " + name + " has the wrong type: " + describe(args[i])
         );
       }
     }
-    LLVMBuildCall2(b, fnType, callee, new PointerPointer<>(args), n, "");
+    LLVMValueRef status = LLVMBuildCall2(b, fnType, callee, new PointerPointer<>(args), n, "");
+    LLVMBasicBlockRef failed = block("accel_failed");
+    LLVMBasicBlockRef next = block("call_done");
+    LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntEQ, status, LLVMConstInt(i32, 0, 0), "");
+    LLVMBuildCondBr(b, ok, next, failed);
+    LLVMPositionBuilderAtEnd(b, failed);
+    LLVMBuildRet(b, status);
+    LLVMPositionBuilderAtEnd(b, next);
   }
 
   private static String describe(LLVMValueRef v) {

@@ -108,18 +108,22 @@ class LlvmCodegenTest {
       .stream()
       .filter(d -> !d.contains(" internal "))
       .toList();
-    assertEquals(3, exported.size(), String.join("\n", defines));
-    assertTrue(exported.get(0).contains("i32 @gemm_run"), exported.get(0));
-    assertTrue(exported.get(1).contains("i32 @gemm_run"), exported.get(1));
-    assertTrue(exported.get(2).contains("ptr @gemm_info()"), exported.get(2));
+    assertEquals(4, exported.size(), String.join("\n", defines));
+    assertTrue(exported.get(0).contains("i32 @gemm_run_ctx("), exported.get(0));
+    assertTrue(exported.get(1).contains("i32 @gemm_run_parallel("), exported.get(1));
+    assertTrue(exported.get(2).contains("i32 @gemm_run("), exported.get(2));
+    assertTrue(exported.get(3).contains("ptr @gemm_info()"), exported.get(3));
     assertTrue(
-      defines.stream().noneMatch(d -> d.contains("@kiln_gemm_f32(")),
+      defines
+        .stream()
+        .noneMatch(d -> d.contains("@kiln_gemm_f32(") || d.contains("@kiln_accel_gemm_f32(")),
       "the kernel entry is inlined: " + String.join("\n", defines)
     );
     Elf elf = Elf.read(out.object());
     assertEquals(machine, elf.machine());
     assertTrue(elf.defines("gemm_run"), elf.symbols().toString());
     assertTrue(elf.defines("gemm_run_parallel"), elf.symbols().toString());
+    assertTrue(elf.defines("gemm_run_ctx"), elf.symbols().toString());
     assertTrue(elf.defines("gemm_info"), elf.symbols().toString());
     assertFalse(elf.symbols().containsKey("kiln_gemm_f32"), elf.symbols().toString());
     assertTrue(
@@ -235,20 +239,20 @@ class LlvmCodegenTest {
     var unknown = assertThrows(IllegalStateException.class, () ->
       LlvmCodegen.compile(withCall(gemm.func(), new Stmt.Call("kiln_nope", call.args())), host)
     );
-    assertEquals("micro-kernel kiln_nope is not in runtime-c", unknown.getMessage());
+    assertEquals("micro-kernel hook kiln_accel_nope is not in runtime-c", unknown.getMessage());
     var count = assertThrows(IllegalStateException.class, () ->
       LlvmCodegen.compile(
         withCall(gemm.func(), new Stmt.Call(call.kernel(), call.args().subList(0, 5))),
         host
       )
     );
-    assertEquals("kiln_gemm_f32 takes 7 arguments, the call passes 5", count.getMessage());
+    assertEquals("kiln_accel_gemm_f32 takes 7 arguments, the call passes 6", count.getMessage());
     List<Stmt.Arg> args = new java.util.ArrayList<>(call.args());
     args.set(4, new Stmt.Value(Expr.i64(0)));
     var type = assertThrows(IllegalStateException.class, () ->
       LlvmCodegen.compile(withCall(gemm.func(), new Stmt.Call(call.kernel(), args)), host)
     );
-    assertEquals("argument 4 of kiln_gemm_f32 has the wrong type: i64", type.getMessage());
+    assertEquals("argument 4 of kiln_accel_gemm_f32 has the wrong type: i64", type.getMessage());
   }
 
   private static LoopFunc withCall(LoopFunc f, Stmt.Call call) {

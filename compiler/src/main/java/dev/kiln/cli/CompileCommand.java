@@ -7,6 +7,7 @@ import dev.kiln.backend.EmitOptions;
 import dev.kiln.backend.LoopModule;
 import dev.kiln.emit.Backends;
 import dev.kiln.emit.CHarness;
+import dev.kiln.emit.JavaWrapper;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
@@ -37,7 +38,8 @@ import picocli.CommandLine.Option;
  * {@code ir} ({@code NAME.kir}, the optimized Graph IR), {@code loop} ({@code NAME.loop}, the Loop
  * IR), {@code harness} ({@code NAME_harness.c}), {@code c} (portable C99: {@code NAME.c}, {@code
  * NAME.h}, {@code NAME_kernels.c} and the runtime-c files they need under {@code runtime-c/}; the
- * default of {@code --target c}, which writes no object). Every file is written to a temporary
+ * default of {@code --target c}, which writes no object), {@code java} (a typed class on the Java
+ * binding, {@code PKG/NameModel.java} for {@code --java-package PKG}; see {@link JavaWrapper}). Every file is written to a temporary
  * name and renamed, and nothing is written when compilation fails. Compiling twice gives identical
  * files.
  */
@@ -59,6 +61,7 @@ final class CompileCommand implements Callable<Integer> {
     loop,
     harness,
     c,
+    java,
   }
 
   @Mixin
@@ -99,6 +102,13 @@ final class CompileCommand implements Callable<Integer> {
   )
   private String name;
 
+  @Option(
+    names = "--java-package",
+    paramLabel = "PKG",
+    description = "Package of the class --emit java writes (default: the unnamed package)."
+  )
+  private String javaPackage = "";
+
   @Mixin
   private PassOptions passOptions;
 
@@ -116,6 +126,14 @@ final class CompileCommand implements Callable<Integer> {
       throw DiagnosticException.error(
         Location.UNKNOWN,
         "--name " + prefix + ": must be a C identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63)"
+      );
+    }
+    if (!javaPackage.isEmpty() && !JavaWrapper.validPackage(javaPackage)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--java-package " +
+        javaPackage +
+        ": must be a Java package name (dot-separated identifiers)"
       );
     }
     if (kinds.contains(Emit.c) && target != null && !portable) {
@@ -170,6 +188,12 @@ final class CompileCommand implements Callable<Integer> {
     }
     if (kinds.contains(Emit.harness)) {
       files.put(prefix + "_harness.c", utf8(CHarness.of(f, prefix)));
+    }
+    if (kinds.contains(Emit.java)) {
+      files.put(
+        JavaWrapper.fileName(javaPackage, prefix),
+        utf8(JavaWrapper.of(f, prefix, javaPackage, sourceName, Version.get()))
+      );
     }
     if (kinds.contains(Emit.ir)) {
       files.put(prefix + ".kir", utf8(Printer.print(m.module())));

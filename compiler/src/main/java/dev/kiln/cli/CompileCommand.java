@@ -7,6 +7,7 @@ import dev.kiln.backend.EmitOptions;
 import dev.kiln.backend.LoopModule;
 import dev.kiln.emit.Backends;
 import dev.kiln.emit.CHarness;
+import dev.kiln.emit.CSelfTest;
 import dev.kiln.emit.JavaWrapper;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.ir.DiagnosticException;
@@ -39,7 +40,8 @@ import picocli.CommandLine.Option;
  * IR), {@code harness} ({@code NAME_harness.c}), {@code c} (portable C99: {@code NAME.c}, {@code
  * NAME.h}, {@code NAME_kernels.c} and the runtime-c files they need under {@code runtime-c/}; the
  * default of {@code --target c}, which writes no object), {@code java} (a typed class on the Java
- * binding, {@code PKG/NameModel.java} for {@code --java-package PKG}; see {@link JavaWrapper}). Every file is written to a temporary
+ * binding, {@code PKG/NameModel.java} for {@code --java-package PKG}; see {@link JavaWrapper}),
+ * {@code test} ({@code NAME_test.c}: a self-test with reference outputs; see {@link CSelfTest}). Every file is written to a temporary
  * name and renamed, and nothing is written when compilation fails. Compiling twice gives identical
  * files.
  */
@@ -62,6 +64,7 @@ final class CompileCommand implements Callable<Integer> {
     harness,
     c,
     java,
+    test,
   }
 
   @Mixin
@@ -183,11 +186,14 @@ final class CompileCommand implements Callable<Integer> {
     if (!wanted.isEmpty()) {
       files.putAll(backend.compile(module, backend.target(), new EmitOptions(wanted)).files());
     }
-    if (kinds.contains(Emit.header) || kinds.contains(Emit.harness)) {
+    if (kinds.contains(Emit.header) || kinds.contains(Emit.harness) || kinds.contains(Emit.test)) {
       files.putIfAbsent(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));
     }
     if (kinds.contains(Emit.harness)) {
       files.put(prefix + "_harness.c", utf8(CHarness.of(f, prefix)));
+    }
+    if (kinds.contains(Emit.test)) {
+      files.put(prefix + "_test.c", utf8(CSelfTest.of(m.module().funcs().getFirst(), f, prefix)));
     }
     if (kinds.contains(Emit.java)) {
       files.put(

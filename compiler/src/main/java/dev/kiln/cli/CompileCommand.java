@@ -112,6 +112,19 @@ final class CompileCommand implements Callable<Integer> {
   )
   private String javaPackage = "";
 
+  @Option(
+    names = "--time-phases",
+    description = "Print the time of each phase (import, passes, lowering, code generation, " +
+    "emission, writing) to stderr."
+  )
+  private boolean timePhases;
+
+  @Option(
+    names = { "-q", "--quiet" },
+    description = "Print nothing but errors (and --time-phases); a terminal otherwise shows progress."
+  )
+  private boolean quiet;
+
   @Mixin
   private PassOptions passOptions;
 
@@ -157,18 +170,24 @@ final class CompileCommand implements Callable<Integer> {
     }
     Backend backend = Backends.forTarget(kinds.contains(Emit.c) ? Backends.C_TARGET : target, cpu);
     ModelInputs in = ModelInputs.of(inputs);
-    ImportedModel m = source.load(in.options());
-    passOptions
-      .manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS)
-      .run(m.module(), main.err);
+    Phases phases = new Phases(main.err, !quiet && Phases.terminal());
+    ImportedModel m = phases.run("import", () -> source.load(in.options()));
+    phases.run("passes", () -> {
+      passOptions
+        .manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS)
+        .run(m.module(), main.err);
+      return null;
+    });
     String sourceName = source.model.getFileName().toString();
-    LoopModule module = Lowering.lowerModule(
-      m.module().funcs().getFirst(),
-      prefix,
-      m.inputNames(),
-      m.outputNames(),
-      backend.target(),
-      sourceName
+    LoopModule module = phases.run("lowering", () ->
+      Lowering.lowerModule(
+        m.module().funcs().getFirst(),
+        prefix,
+        m.inputNames(),
+        m.outputNames(),
+        backend.target(),
+        sourceName
+      )
     );
     LoopFunc f = module.func();
     Set<Artifacts.Kind> wanted = EnumSet.noneOf(Artifacts.Kind.class);
@@ -184,30 +203,27 @@ final class CompileCommand implements Callable<Integer> {
     }
     Map<String, byte[]> files = new LinkedHashMap<>();
     if (!wanted.isEmpty()) {
-      files.putAll(backend.compile(module, backend.target(), new EmitOptions(wanted)).files());
-    }
-    if (kinds.contains(Emit.header) || kinds.contains(Emit.harness) || kinds.contains(Emit.test)) {
-      files.putIfAbsent(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));
-    }
-    if (kinds.contains(Emit.harness)) {
-      files.put(prefix + "_harness.c", utf8(CHarness.of(f, prefix)));
-    }
-    if (kinds.contains(Emit.test)) {
-      files.put(prefix + "_test.c", utf8(CSelfTest.of(m.module().funcs().getFirst(), f, prefix)));
-    }
-    if (kinds.contains(Emit.java)) {
-      files.put(
-        JavaWrapper.fileName(javaPackage, prefix),
-        utf8(JavaWrapper.of(f, prefix, javaPackage, sourceName, Version.get()))
+      files.putAll(
+        phases.run("code generation", () ->
+          backend.compile(module, backend.target(), new EmitOptions(wanted)).files()
+        )
       );
     }
-    if (kinds.contains(Emit.ir)) {
-      files.put(prefix + ".kir", utf8(Printer.print(m.module())));
+    phases.run("emission", () -> {
+      emitSources(kinds, m, f, prefix, sourceName, files);
+      return null;
+    });
+    phases.run("writing", () -> {
+      OutputFiles.writeAll(outputDir, files);
+      return null;
+    });
+    if (timePhases) {
+      main.err.printf("kiln compile: %s phases%n", prefix);
+      phases.table();
     }
-    if (kinds.contains(Emit.loop)) {
-      files.put(prefix + ".loop", utf8(f.toString()));
+    if (quiet) {
+      return Main.OK;
     }
-    OutputFiles.writeAll(outputDir, files);
     String[] targetCpu = backend.target().name().split("/", 2);
     main.err.printf(
       "kiln compile: %s for %s, cpu %s (%s kernels): %s%n",
@@ -233,6 +249,38 @@ final class CompileCommand implements Callable<Integer> {
       );
     }
     return Main.OK;
+  }
+
+  /** The C and Java sources {@code kinds} asks for besides the backend's files. */
+  private void emitSources(
+    Set<Emit> kinds,
+    ImportedModel m,
+    LoopFunc f,
+    String prefix,
+    String sourceName,
+    Map<String, byte[]> files
+  ) {
+    if (kinds.contains(Emit.header) || kinds.contains(Emit.harness) || kinds.contains(Emit.test)) {
+      files.putIfAbsent(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));
+    }
+    if (kinds.contains(Emit.harness)) {
+      files.put(prefix + "_harness.c", utf8(CHarness.of(f, prefix)));
+    }
+    if (kinds.contains(Emit.test)) {
+      files.put(prefix + "_test.c", utf8(CSelfTest.of(m.module().funcs().getFirst(), f, prefix)));
+    }
+    if (kinds.contains(Emit.java)) {
+      files.put(
+        JavaWrapper.fileName(javaPackage, prefix),
+        utf8(JavaWrapper.of(f, prefix, javaPackage, sourceName, Version.get()))
+      );
+    }
+    if (kinds.contains(Emit.ir)) {
+      files.put(prefix + ".kir", utf8(Printer.print(m.module())));
+    }
+    if (kinds.contains(Emit.loop)) {
+      files.put(prefix + ".loop", utf8(f.toString()));
+    }
   }
 
   /** The file names, with the files under a folder summarized as {@code folder/ (N files)}. */

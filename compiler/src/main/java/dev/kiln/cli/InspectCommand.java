@@ -2,12 +2,15 @@ package dev.kiln.cli;
 
 import dev.kiln.analysis.Flops;
 import dev.kiln.analysis.MemoryPlan;
+import dev.kiln.emit.TempDir;
+import dev.kiln.emit.Toolchain;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.ir.BlockArgument;
 import dev.kiln.ir.Diagnostic;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Func;
+import dev.kiln.ir.Location;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Region;
 import dev.kiln.ir.Tensor;
@@ -16,11 +19,16 @@ import dev.kiln.ir.op.Return;
 import dev.kiln.pass.Pass;
 import dev.kiln.pass.PassManager;
 import dev.kiln.pass.Pipelines;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -59,6 +67,14 @@ final class InspectCommand implements Callable<Integer> {
     description = "Also print the memory plan: offset, size and lifetime of every buffer."
   )
   private boolean memoryPlan;
+
+  @Option(
+    names = "--graph",
+    paramLabel = "FILE",
+    description = "Draw the optimized graph: FILE.svg through Graphviz's dot when it is " +
+    "installed (else the DOT text goes to FILE.dot), FILE.dot as DOT text."
+  )
+  private Path graph;
 
   @Mixin
   private PassOptions passOptions;
@@ -122,6 +138,10 @@ final class InspectCommand implements Callable<Integer> {
       report.put("arenaUnplanned", unplanned);
     }
     report.put("unsupported", List.of());
+    if (graph != null) {
+      String title = source.model.getFileName() + " (-O" + level + ")";
+      drawGraph(GraphDot.of(f, m.inputNames(), m.outputNames(), title));
+    }
     if (json && memoryPlan && plan != null) {
       report.put("memoryPlan", buffers(plan));
     }
@@ -154,6 +174,45 @@ final class InspectCommand implements Callable<Integer> {
       main.out.print(plan.report());
     }
     return Main.OK;
+  }
+
+  /**
+   * Writes {@code dot} to {@link #graph}: rendered by {@code dot -Tsvg} for a {@code .svg} name when
+   * Graphviz is on the PATH, else as text (a {@code .svg} name then becomes {@code .dot}, said on
+   * stderr).
+   */
+  private void drawGraph(String dot) {
+    String file = graph.getFileName().toString();
+    if (!file.endsWith(".svg")) {
+      OutputFiles.write(graph, dot);
+      return;
+    }
+    Optional<String> graphviz = Toolchain.find("dot");
+    if (graphviz.isEmpty()) {
+      Path text = graph.resolveSibling(file.substring(0, file.length() - 4) + ".dot");
+      OutputFiles.write(text, dot);
+      main.err.println(
+        "kiln inspect: Graphviz (dot) is not installed; wrote the DOT text to " + text
+      );
+      return;
+    }
+    try (TempDir work = TempDir.create("kiln-graph")) {
+      Files.writeString(work.resolve("graph.dot"), dot, StandardCharsets.UTF_8);
+      Toolchain.Result r = Toolchain.exec(
+        List.of(graphviz.get(), "-Tsvg", "-o", "graph.svg", "graph.dot"),
+        work.path(),
+        120
+      );
+      if (r.exit() != 0) {
+        throw DiagnosticException.error(
+          Location.UNKNOWN,
+          graph + ": dot failed (exit " + r.exit() + "): " + r.output().strip()
+        );
+      }
+      OutputFiles.write(graph, Files.readAllBytes(work.resolve("graph.svg")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("while drawing " + graph, e);
+    }
   }
 
   private static List<Map<String, Object>> buffers(MemoryPlan plan) {

@@ -114,8 +114,8 @@ final class CompileCommand implements Callable<Integer> {
 
   @Option(
     names = "--time-phases",
-    description = "Print the time of each phase (import, passes, lowering, code generation, " +
-    "emission, writing) to stderr."
+    description = "Print the time of each phase (import, passes, lowering, kernel compilation, " +
+    "LLVM IR generation, LLVM optimization, emission, sources, writing) to stderr."
   )
   private boolean timePhases;
 
@@ -171,15 +171,15 @@ final class CompileCommand implements Callable<Integer> {
     Backend backend = Backends.forTarget(kinds.contains(Emit.c) ? Backends.C_TARGET : target, cpu);
     ModelInputs in = ModelInputs.of(inputs);
     Phases phases = new Phases(main.err, !quiet && Phases.terminal());
-    ImportedModel m = phases.run("import", () -> source.load(in.options()));
-    phases.run("passes", () -> {
+    ImportedModel m = phases.time("import", () -> source.load(in.options()));
+    phases.time("passes", () -> {
       passOptions
         .manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS)
         .run(m.module(), main.err);
       return null;
     });
     String sourceName = source.model.getFileName().toString();
-    LoopModule module = phases.run("lowering", () ->
+    LoopModule module = phases.time("lowering", () ->
       Lowering.lowerModule(
         m.module().funcs().getFirst(),
         prefix,
@@ -204,16 +204,14 @@ final class CompileCommand implements Callable<Integer> {
     Map<String, byte[]> files = new LinkedHashMap<>();
     if (!wanted.isEmpty()) {
       files.putAll(
-        phases.run("code generation", () ->
-          backend.compile(module, backend.target(), new EmitOptions(wanted)).files()
-        )
+        backend.compile(module, backend.target(), new EmitOptions(wanted, phases)).files()
       );
     }
-    phases.run("emission", () -> {
+    phases.time("sources", () -> {
       emitSources(kinds, m, f, prefix, sourceName, files);
       return null;
     });
-    phases.run("writing", () -> {
+    phases.time("writing", () -> {
       OutputFiles.writeAll(outputDir, files);
       return null;
     });

@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.backend.PhaseTimer;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,13 +8,23 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * The phases of one {@code kiln compile} and their wall times. With {@code live} (stderr is a
- * terminal and no {@code --quiet}) each phase is announced as it starts and its time printed when
- * it ends; {@link #table} prints every phase's time and the total ({@code --time-phases}).
+ * The phases of one {@code kiln compile} and their wall times, the backend's included (it gets this
+ * as its {@link PhaseTimer}). With {@code live} (stderr is a terminal and no {@code --quiet}) each
+ * phase is announced as it starts and its time printed when it ends; {@link #table} prints every
+ * phase's time (a phase run twice, once per line, summed) and the total ({@code --time-phases}).
+ * Phases do not nest.
  */
-final class Phases {
+final class Phases implements PhaseTimer {
 
-  private record Phase(String name, long nanos) {}
+  private static final class Phase {
+
+    final String name;
+    long nanos;
+
+    Phase(String name) {
+      this.name = name;
+    }
+  }
 
   private final PrintStream err;
   private final boolean live;
@@ -30,8 +41,8 @@ final class Phases {
     return c != null && c.isTerminal();
   }
 
-  /** Runs {@code body} as the phase {@code name}, timing it. */
-  <T> T run(String name, Supplier<T> body) {
+  @Override
+  public <T> T time(String name, Supplier<T> body) {
     if (live) {
       err.printf("kiln compile: %s ...", name);
       err.flush();
@@ -39,7 +50,16 @@ final class Phases {
     long start = System.nanoTime();
     T result = body.get();
     long nanos = System.nanoTime() - start;
-    done.add(new Phase(name, nanos));
+    Phase p = done
+      .stream()
+      .filter(d -> d.name.equals(name))
+      .findFirst()
+      .orElse(null);
+    if (p == null) {
+      p = new Phase(name);
+      done.add(p);
+    }
+    p.nanos += nanos;
     if (live) {
       err.printf(" %s%n", seconds(nanos));
     }
@@ -50,12 +70,12 @@ final class Phases {
   void table() {
     int width = "total".length();
     for (Phase p : done) {
-      width = Math.max(width, p.name().length());
+      width = Math.max(width, p.name.length());
     }
     long total = 0;
     for (Phase p : done) {
-      err.printf("  %-" + width + "s %10s%n", p.name(), seconds(p.nanos()));
-      total += p.nanos();
+      err.printf("  %-" + width + "s %10s%n", p.name, seconds(p.nanos));
+      total += p.nanos;
     }
     err.printf("  %-" + width + "s %10s%n", "total", seconds(total));
   }

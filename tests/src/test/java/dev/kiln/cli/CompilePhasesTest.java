@@ -46,7 +46,14 @@ class CompilePhasesTest {
     );
     assertEquals(0, r.status(), r.err());
     assertTrue(r.err().startsWith("kiln compile: digits phases\n"), r.err());
-    for (String phase : new String[] { "import", "passes", "lowering", "emission", "total" }) {
+    for (String phase : new String[] {
+      "import",
+      "passes",
+      "lowering",
+      "sources",
+      "writing",
+      "total",
+    }) {
       assertTrue(r.err().matches("(?s).*\n  " + phase + " +\\d+\\.\\d{3} s\n.*"), r.err());
     }
   }

@@ -66,6 +66,16 @@ public final class Benchmark {
   /** The models and their input dims, in table order; {@code sgemmN} are built in code. */
   static final Map<String, List<Long>> MODELS = models();
 
+  /** The "## Compile time" section of {@code file} ({@code benchmarks/compile-times}), kept. */
+  private static String compileTimeSection(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return "";
+    }
+    String old = Files.readString(file, StandardCharsets.UTF_8);
+    int at = old.indexOf("\n## Compile time\n");
+    return at < 0 ? "" : old.substring(at);
+  }
+
   private static final double RTOL = 1e-3;
   private static final double ATOL = 1e-4;
 
@@ -227,7 +237,7 @@ public final class Benchmark {
     if (o.output().getParent() != null) {
       Files.createDirectories(o.output().getParent());
     }
-    Files.writeString(o.output(), report, StandardCharsets.UTF_8);
+    Files.writeString(o.output(), report + compileTimeSection(o.output()), StandardCharsets.UTF_8);
     log.println("wrote " + o.output());
     boolean complete = rows
       .values()

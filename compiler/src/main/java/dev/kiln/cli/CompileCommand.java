@@ -8,6 +8,8 @@ import dev.kiln.backend.LoopModule;
 import dev.kiln.backend.cuda.CudaBackend;
 import dev.kiln.emit.Backends;
 import dev.kiln.emit.CHarness;
+import dev.kiln.emit.CSelfTest;
+import dev.kiln.emit.JavaWrapper;
 import dev.kiln.emit.MemoryReport;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.frontend.ImportedModel;
@@ -41,10 +43,13 @@ import picocli.CommandLine.Option;
  * IR), {@code harness} ({@code NAME_harness.c}), {@code c} (portable C99: {@code NAME.c}, {@code
  * NAME.h}, {@code NAME_kernels.c} and the runtime-c files they need under {@code runtime-c/}; the
  * default of {@code --target c}, which writes no object; with {@code --weights-file} the weights go
- * to {@code NAME_weights.bin} instead of {@code NAME.c}). {@code --target nvptx64-nvidia-cuda}
- * (alias {@code cuda}, {@code --cpu sm_80|sm_86|sm_89|sm_90}) writes {@code NAME.ptx} ({@code
- * asm}), {@code NAME.h} with the launch table and {@code NAME_host.c}, the host plan over the
- * CUDA driver API ({@code host-c}). Every file is written to a temporary
+ * to {@code NAME_weights.bin} instead of {@code NAME.c}), {@code java} (a typed class on the Java
+ * binding, {@code PKG/NameModel.java} for {@code --java-package PKG}; see {@link JavaWrapper}),
+ * {@code test} ({@code NAME_test.c}: a self-test with reference outputs; see {@link CSelfTest}).
+ * {@code --target nvptx64-nvidia-cuda} (alias {@code cuda}, {@code --cpu
+ * sm_80|sm_86|sm_89|sm_90}) writes {@code NAME.ptx} ({@code asm}), {@code NAME.h} with the launch
+ * table and {@code NAME_host.c}, the host plan over the CUDA driver API ({@code host-c}). Every
+ * file is written to a temporary
  * name and renamed, and nothing is written when compilation fails. Compiling twice gives identical
  * files.
  */
@@ -66,7 +71,9 @@ final class CompileCommand implements Callable<Integer> {
     loop,
     harness,
     c,
-    host_c;
+    host_c,
+    java,
+    test;
 
     @Override
     public String toString() {
@@ -132,6 +139,26 @@ final class CompileCommand implements Callable<Integer> {
   )
   private String ramLimit;
 
+  @Option(
+    names = "--java-package",
+    paramLabel = "PKG",
+    description = "Package of the class --emit java writes (default: the unnamed package)."
+  )
+  private String javaPackage = "";
+
+  @Option(
+    names = "--time-phases",
+    description = "Print the time of each phase (import, passes, lowering, kernel compilation, " +
+    "LLVM IR generation, LLVM optimization, emission, sources, writing) to stderr."
+  )
+  private boolean timePhases;
+
+  @Option(
+    names = { "-q", "--quiet" },
+    description = "Print nothing but errors (and --time-phases); a terminal otherwise shows progress."
+  )
+  private boolean quiet;
+
   @Mixin
   private PassOptions passOptions;
 
@@ -171,6 +198,14 @@ final class CompileCommand implements Callable<Integer> {
         "--name " + prefix + ": must be a C identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63)"
       );
     }
+    if (!javaPackage.isEmpty() && !JavaWrapper.validPackage(javaPackage)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--java-package " +
+        javaPackage +
+        ": must be a Java package name (dot-separated identifiers)"
+      );
+    }
     if (kinds.contains(Emit.c) && target != null && !portable) {
       throw DiagnosticException.error(
         Location.UNKNOWN,
@@ -199,18 +234,24 @@ final class CompileCommand implements Callable<Integer> {
     Long flash = limit("--flash-limit", flashLimit, mcu);
     Long ram = limit("--ram-limit", ramLimit, mcu);
     ModelInputs in = ModelInputs.of(inputs);
-    ImportedModel m = source.load(in.options());
-    passOptions
-      .manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS)
-      .run(m.module(), main.err);
+    Phases phases = new Phases(main.err, !quiet && Phases.terminal());
+    ImportedModel m = phases.time("import", () -> source.load(in.options()));
+    phases.time("passes", () -> {
+      passOptions
+        .manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS)
+        .run(m.module(), main.err);
+      return null;
+    });
     String sourceName = source.model.getFileName().toString();
-    LoopModule module = Lowering.lowerModule(
-      m.module().funcs().getFirst(),
-      prefix,
-      m.inputNames(),
-      m.outputNames(),
-      backend.target(),
-      sourceName
+    LoopModule module = phases.time("lowering", () ->
+      Lowering.lowerModule(
+        m.module().funcs().getFirst(),
+        prefix,
+        m.inputNames(),
+        m.outputNames(),
+        backend.target(),
+        sourceName
+      )
     );
     LoopFunc f = module.func();
     Set<Artifacts.Kind> wanted = EnumSet.noneOf(Artifacts.Kind.class);
@@ -238,7 +279,7 @@ final class CompileCommand implements Callable<Integer> {
     if (mcu) {
       Set<Artifacts.Kind> measured = EnumSet.of(Artifacts.Kind.OBJECT, Artifacts.Kind.ASSEMBLY);
       measured.addAll(wanted);
-      Artifacts code = backend.compile(module, backend.target(), new EmitOptions(measured));
+      Artifacts code = backend.compile(module, backend.target(), new EmitOptions(measured, phases));
       report = MemoryReport.of(f, prefix, code);
       report.check(flash, ram);
       files.putAll(code.files());
@@ -248,7 +289,9 @@ final class CompileCommand implements Callable<Integer> {
         }
       }
     } else if (!wanted.isEmpty()) {
-      files.putAll(backend.compile(module, backend.target(), new EmitOptions(wanted)).files());
+      files.putAll(
+        backend.compile(module, backend.target(), new EmitOptions(wanted, phases)).files()
+      );
     }
     if (gpu && !kinds.contains(Emit.asm)) {
       files.remove(prefix + ".ptx");
@@ -256,22 +299,21 @@ final class CompileCommand implements Callable<Integer> {
     if (gpu && !kinds.contains(Emit.header)) {
       files.remove(prefix + ".h");
     }
-    if (kinds.contains(Emit.header) || kinds.contains(Emit.harness)) {
-      files.putIfAbsent(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));
+    phases.time("sources", () -> {
+      emitSources(kinds, m, f, prefix, sourceName, mcu, files);
+      return null;
+    });
+    phases.time("writing", () -> {
+      OutputFiles.writeAll(outputDir, files);
+      return null;
+    });
+    if (timePhases) {
+      main.err.printf("kiln compile: %s phases%n", prefix);
+      phases.table();
     }
-    if (kinds.contains(Emit.harness)) {
-      files.put(
-        prefix + "_harness.c",
-        utf8(mcu ? CHarness.bareMetal(f, prefix) : CHarness.of(f, prefix))
-      );
+    if (quiet) {
+      return Main.OK;
     }
-    if (kinds.contains(Emit.ir)) {
-      files.put(prefix + ".kir", utf8(Printer.print(m.module())));
-    }
-    if (kinds.contains(Emit.loop)) {
-      files.put(prefix + ".loop", utf8(f.toString()));
-    }
-    OutputFiles.writeAll(outputDir, files);
     String[] targetCpu = backend.target().name().split("/", 2);
     main.err.printf(
       "kiln compile: %s for %s, cpu %s (%s kernels): %s%n",
@@ -321,6 +363,42 @@ final class CompileCommand implements Callable<Integer> {
       );
     }
     return n;
+  }
+
+  /** The C and Java sources {@code kinds} asks for besides the backend's files. */
+  private void emitSources(
+    Set<Emit> kinds,
+    ImportedModel m,
+    LoopFunc f,
+    String prefix,
+    String sourceName,
+    boolean mcu,
+    Map<String, byte[]> files
+  ) {
+    if (kinds.contains(Emit.header) || kinds.contains(Emit.harness) || kinds.contains(Emit.test)) {
+      files.putIfAbsent(prefix + ".h", utf8(CHeader.of(f, prefix, sourceName)));
+    }
+    if (kinds.contains(Emit.harness)) {
+      files.put(
+        prefix + "_harness.c",
+        utf8(mcu ? CHarness.bareMetal(f, prefix) : CHarness.of(f, prefix))
+      );
+    }
+    if (kinds.contains(Emit.test)) {
+      files.put(prefix + "_test.c", utf8(CSelfTest.of(m.module().funcs().getFirst(), f, prefix)));
+    }
+    if (kinds.contains(Emit.java)) {
+      files.put(
+        JavaWrapper.fileName(javaPackage, prefix),
+        utf8(JavaWrapper.of(f, prefix, javaPackage, sourceName, Version.get()))
+      );
+    }
+    if (kinds.contains(Emit.ir)) {
+      files.put(prefix + ".kir", utf8(Printer.print(m.module())));
+    }
+    if (kinds.contains(Emit.loop)) {
+      files.put(prefix + ".loop", utf8(f.toString()));
+    }
   }
 
   /** The file names, with the files under a folder summarized as {@code folder/ (N files)}. */

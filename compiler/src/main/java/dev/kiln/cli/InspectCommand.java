@@ -9,6 +9,8 @@ import dev.kiln.backend.LoopModule;
 import dev.kiln.emit.Backends;
 import dev.kiln.emit.MemoryReport;
 import dev.kiln.emit.NativeCompiler;
+import dev.kiln.emit.TempDir;
+import dev.kiln.emit.Toolchain;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.ir.BlockArgument;
@@ -25,11 +27,16 @@ import dev.kiln.lower.Lowering;
 import dev.kiln.pass.Pass;
 import dev.kiln.pass.PassManager;
 import dev.kiln.pass.Pipelines;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -78,6 +85,14 @@ final class InspectCommand implements Callable<Integer> {
 
   @Option(names = "--cpu", paramLabel = "NAME", description = "With --target: the CPU.")
   private String cpu;
+
+  @Option(
+    names = "--graph",
+    paramLabel = "FILE",
+    description = "Draw the optimized graph: FILE.svg through Graphviz's dot when it is " +
+    "installed (else the DOT text goes to FILE.dot), FILE.dot as DOT text."
+  )
+  private Path graph;
 
   @Mixin
   private PassOptions passOptions;
@@ -177,6 +192,10 @@ final class InspectCommand implements Callable<Integer> {
       report.put("memory", new LinkedHashMap<>(memory.properties()));
     }
     report.put("unsupported", List.of());
+    if (graph != null) {
+      String title = source.model.getFileName() + " (-O" + level + ")";
+      drawGraph(GraphDot.of(f, m.inputNames(), m.outputNames(), title));
+    }
     if (json && memoryPlan && plan != null) {
       report.put("memoryPlan", buffers(plan));
     }
@@ -212,6 +231,45 @@ final class InspectCommand implements Callable<Integer> {
       main.out.print(plan.report());
     }
     return Main.OK;
+  }
+
+  /**
+   * Writes {@code dot} to {@link #graph}: rendered by {@code dot -Tsvg} for a {@code .svg} name when
+   * Graphviz is on the PATH, else as text (a {@code .svg} name then becomes {@code .dot}, said on
+   * stderr).
+   */
+  private void drawGraph(String dot) {
+    String file = graph.getFileName().toString();
+    if (!file.endsWith(".svg")) {
+      OutputFiles.write(graph, dot);
+      return;
+    }
+    Optional<String> graphviz = Toolchain.find("dot");
+    if (graphviz.isEmpty()) {
+      Path text = graph.resolveSibling(file.substring(0, file.length() - 4) + ".dot");
+      OutputFiles.write(text, dot);
+      main.err.println(
+        "kiln inspect: Graphviz (dot) is not installed; wrote the DOT text to " + text
+      );
+      return;
+    }
+    try (TempDir work = TempDir.create("kiln-graph")) {
+      Files.writeString(work.resolve("graph.dot"), dot, StandardCharsets.UTF_8);
+      Toolchain.Result r = Toolchain.exec(
+        List.of(graphviz.get(), "-Tsvg", "-o", "graph.svg", "graph.dot"),
+        work.path(),
+        120
+      );
+      if (r.exit() != 0) {
+        throw DiagnosticException.error(
+          Location.UNKNOWN,
+          graph + ": dot failed (exit " + r.exit() + "): " + r.output().strip()
+        );
+      }
+      OutputFiles.write(graph, Files.readAllBytes(work.resolve("graph.svg")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("while drawing " + graph, e);
+    }
   }
 
   private static List<Map<String, Object>> buffers(MemoryPlan plan) {

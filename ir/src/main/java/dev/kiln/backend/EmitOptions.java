@@ -7,8 +7,14 @@ import java.util.Set;
  * Which artifacts a {@link Backend#compile} call should produce.
  *
  * @param kinds the artifact kinds, at least one
+ * @param timer times the backend's phases
  */
-public record EmitOptions(Set<Artifacts.Kind> kinds) {
+public record EmitOptions(Set<Artifacts.Kind> kinds, PhaseTimer timer) {
+  /** Options asking for {@code kinds}, untimed. */
+  public EmitOptions(Set<Artifacts.Kind> kinds) {
+    this(kinds, PhaseTimer.NONE);
+  }
+
   public EmitOptions {
     if (kinds.isEmpty()) {
       throw new IllegalArgumentException("no artifact asked for");

@@ -21,13 +21,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The demo's model is what {@link DigitsExample} builds, and it recognizes digits: the checked-in
- * {@code examples/digits.onnx} equals a fresh training run byte for byte, classifies at least 97%
+ * {@code examples/digits.onnx} (and the Maven sample's copy under {@code tests/maven}) equals a
+ * fresh training run byte for byte, classifies at least 97%
  * of 1,000 new noisy images correctly, and Kiln's interpreter agrees with the trainer's forward
  * pass. With {@code -Dkiln.regenerate=true} the file is rewritten first.
  */
 class DigitsExampleTest {
 
   private static final Path FILE = Path.of("..", "examples", "digits.onnx");
+  private static final Path SAMPLE_COPY = Path.of(
+    "..",
+    "tests",
+    "maven",
+    "digits",
+    "src",
+    "main",
+    "kiln",
+    "digits.onnx"
+  );
 
   @Test
   void checkedInModelIsTheTrainedOne() throws Exception {
@@ -37,6 +48,11 @@ class DigitsExampleTest {
       Files.write(FILE, fresh);
     }
     assertArrayEquals(fresh, Files.readAllBytes(FILE), "regenerate with -Dkiln.regenerate=true");
+    assertArrayEquals(
+      fresh,
+      Files.readAllBytes(SAMPLE_COPY),
+      "the Maven sample's copy: cp examples/digits.onnx " + SAMPLE_COPY.subpath(1, 7)
+    );
 
     SplittableRandom r = new SplittableRandom(7);
     int correct = 0;

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -202,7 +203,7 @@ class RuntimeCTest {
     assertTrue(passed > 0, "the C tests ran no checks");
   }
 
-  private static void assertNoWarnings(String step, String output) {
+  static void assertNoWarnings(String step, String output) {
     assertFalse(
       output.toLowerCase(java.util.Locale.ROOT).contains("warning"),
       "the " + step + " step printed a warning:\n" + output
@@ -210,11 +211,17 @@ class RuntimeCTest {
   }
 
   /** Runs a command to completion, returns its stdout and stderr; fails on a non-zero exit. */
-  private static String run(List<String> command, Path log) throws Exception {
+  static String run(List<String> command, Path log) throws Exception {
+    return run(command, log, Map.of());
+  }
+
+  /** {@link #run(List, Path)} with {@code env} added to the environment. */
+  static String run(List<String> command, Path log, Map<String, String> env) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(command)
       .redirectErrorStream(true)
       .redirectOutput(log.toFile());
     pb.environment().put("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0");
+    pb.environment().putAll(env);
     Process p = pb.start();
     if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
       p.destroyForcibly();
@@ -231,7 +238,7 @@ class RuntimeCTest {
     return out;
   }
 
-  private static boolean hasCCompiler() {
+  static boolean hasCCompiler() {
     String cc = System.getenv("CC");
     if (cc != null && !cc.isBlank()) {
       Path p = Path.of(cc);
@@ -240,7 +247,7 @@ class RuntimeCTest {
     return Stream.of("cc", "gcc", "clang").anyMatch(name -> onPath(name).isPresent());
   }
 
-  private static Optional<Path> onPath(String name) {
+  static Optional<Path> onPath(String name) {
     String path = System.getenv("PATH");
     if (path == null) {
       return Optional.empty();
@@ -257,7 +264,7 @@ class RuntimeCTest {
     return Optional.empty();
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

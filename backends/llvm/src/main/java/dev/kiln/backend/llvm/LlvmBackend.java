@@ -64,7 +64,7 @@ public final class LlvmBackend implements Backend {
       outputs.add(LlvmTarget.Output.LLVM_IR);
     }
     String name = module.func().name();
-    LlvmCodegen.Compiled c = LlvmCodegen.compile(module.func(), resolved, outputs);
+    LlvmCodegen.Compiled c = LlvmCodegen.compile(module.func(), resolved, outputs, options.timer());
     Artifacts a = new Artifacts();
     if (options.wants(Artifacts.Kind.OBJECT)) {
       a.add(name + ".o", c.object(), Artifacts.Kind.OBJECT);
@@ -72,7 +72,7 @@ public final class LlvmBackend implements Backend {
     if (options.wants(Artifacts.Kind.SHARED_LIBRARY)) {
       a.add(
         name + ".so",
-        Clang.bundled().linkShared(c.object(), resolved),
+        options.timer().time("linking", () -> Clang.bundled().linkShared(c.object(), resolved)),
         Artifacts.Kind.SHARED_LIBRARY
       );
     }

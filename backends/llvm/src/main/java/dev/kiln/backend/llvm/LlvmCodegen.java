@@ -2,6 +2,7 @@ package dev.kiln.backend.llvm;
 
 import static org.bytedeco.llvm.global.LLVM.*;
 
+import dev.kiln.backend.PhaseTimer;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.loop.Buffer;
@@ -148,6 +149,20 @@ public final class LlvmCodegen {
     Targets.Resolved target,
     Set<LlvmTarget.Output> outputs
   ) {
+    return compile(f, target, outputs, PhaseTimer.NONE);
+  }
+
+  /**
+   * {@link #compile(LoopFunc, Targets.Resolved, Set)} with its phases timed by {@code timer}:
+   * {@code kernel compilation}, {@code LLVM IR generation}, {@code LLVM optimization}, {@code
+   * emission}.
+   */
+  public static Compiled compile(
+    LoopFunc f,
+    Targets.Resolved target,
+    Set<LlvmTarget.Output> outputs,
+    PhaseTimer timer
+  ) {
     if (f.name() == null || !IDENTIFIER.matcher(f.name()).matches()) {
       throw DiagnosticException.error(
         Location.UNKNOWN,
@@ -157,40 +172,50 @@ public final class LlvmCodegen {
     Set<LlvmTarget.Output> wanted = outputs.isEmpty()
       ? EnumSet.noneOf(LlvmTarget.Output.class)
       : EnumSet.copyOf(outputs);
-    Map<String, byte[]> kernels = callsKernels(f.body()) ? KernelLibrary.bitcode(target) : Map.of();
+    Map<String, byte[]> kernels = callsKernels(f.body())
+      ? timer.time("kernel compilation", () -> KernelLibrary.bitcode(target))
+      : Map.of();
     try (LlvmTarget machine = LlvmTarget.create(target)) {
       LLVMContextRef ctx = LLVMContextCreate();
       try {
         LLVMModuleRef module = LLVMModuleCreateWithNameInContext(f.name(), ctx);
         try {
-          machine.configure(module);
-          for (var kernel : kernels.entrySet()) {
-            BitcodeLinker.link(module, kernel.getValue(), kernel.getKey());
-          }
           String symbol = f.name() + "_run";
-          LoopTranslator.Entry entry = LoopTranslator.define(
-            module,
-            f.name(),
-            f,
-            constants(module, f, machine)
-          );
-          String infoSymbol = f.name() + "_info";
-          LLVMValueRef info = ModelInfo.define(module, infoSymbol, f);
-          for (LLVMValueRef fn : List.of(entry.run(), entry.runParallel(), entry.runCtx(), info)) {
-            machine.markFunction(fn);
-            LLVMAddAttributeAtIndex(
-              fn,
-              LLVMAttributeFunctionIndex,
-              LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
+          timer.time("LLVM IR generation", () -> {
+            machine.configure(module);
+            for (var kernel : kernels.entrySet()) {
+              BitcodeLinker.link(module, kernel.getValue(), kernel.getKey());
+            }
+            LoopTranslator.Entry entry = LoopTranslator.define(
+              module,
+              f.name(),
+              f,
+              constants(module, f, machine)
             );
-          }
-          internalizeAllBut(
-            module,
-            Set.of(symbol, symbol + "_parallel", symbol + "_ctx", infoSymbol)
-          );
+            String infoSymbol = f.name() + "_info";
+            LLVMValueRef info = ModelInfo.define(module, infoSymbol, f);
+            for (LLVMValueRef fn : List.of(
+              entry.run(),
+              entry.runParallel(),
+              entry.runCtx(),
+              info
+            )) {
+              machine.markFunction(fn);
+              LLVMAddAttributeAtIndex(
+                fn,
+                LLVMAttributeFunctionIndex,
+                LLVMCreateEnumAttribute(ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0)
+              );
+            }
+            internalizeAllBut(
+              module,
+              Set.of(symbol, symbol + "_parallel", symbol + "_ctx", infoSymbol)
+            );
+            return null;
+          });
           Compiled[] result = new Compiled[1];
           List<String> errors = Llvm.collectErrors(ctx, () ->
-            result[0] = optimizeAndEmit(machine, module, wanted)
+            result[0] = optimizeAndEmit(machine, module, wanted, timer)
           );
           if (!errors.isEmpty()) {
             throw new IllegalStateException(
@@ -210,9 +235,21 @@ public final class LlvmCodegen {
   private static Compiled optimizeAndEmit(
     LlvmTarget machine,
     LLVMModuleRef module,
+    Set<LlvmTarget.Output> wanted,
+    PhaseTimer timer
+  ) {
+    timer.time("LLVM optimization", () -> {
+      ObjectEmitter.optimize(machine, module);
+      return null;
+    });
+    return timer.time("emission", () -> emit(machine, module, wanted));
+  }
+
+  private static Compiled emit(
+    LlvmTarget machine,
+    LLVMModuleRef module,
     Set<LlvmTarget.Output> wanted
   ) {
-    ObjectEmitter.optimize(machine, module);
     String ir = wanted.contains(LlvmTarget.Output.LLVM_IR)
       ? text(machine.emit(module, LlvmTarget.Output.LLVM_IR))
       : null;

@@ -1,5 +1,7 @@
 package dev.kiln.cli;
 
+import dev.kiln.analysis.MemoryNeeds;
+import dev.kiln.analysis.MemoryPlan;
 import dev.kiln.backend.Artifacts;
 import dev.kiln.backend.Backend;
 import dev.kiln.backend.CHeader;
@@ -9,6 +11,7 @@ import dev.kiln.emit.Backends;
 import dev.kiln.emit.CHarness;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.Func;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.loop.LoopFunc;
 import dev.kiln.ir.text.Printer;
@@ -102,6 +105,9 @@ final class CompileCommand implements Callable<Integer> {
   @Mixin
   private PassOptions passOptions;
 
+  @Mixin
+  private LimitOptions limits;
+
   @picocli.CommandLine.ParentCommand
   private Main main;
 
@@ -140,9 +146,11 @@ final class CompileCommand implements Callable<Integer> {
     passOptions
       .manager(null, Pipelines.DEFAULT_LEVEL, PassOptions.MODEL_DUMPS)
       .run(m.module(), main.err);
+    Func graph = m.module().funcs().getFirst();
+    limits.checkWeights(MemoryNeeds.weights(graph));
     String sourceName = source.model.getFileName().toString();
     LoopModule module = Lowering.lowerModule(
-      m.module().funcs().getFirst(),
+      graph,
       prefix,
       m.inputNames(),
       m.outputNames(),
@@ -150,6 +158,9 @@ final class CompileCommand implements Callable<Integer> {
       sourceName
     );
     LoopFunc f = module.func();
+    if (limits.maxWorkspace > 0 && f.workspaceBytes() > limits.maxWorkspace) {
+      limits.checkWorkspace(MemoryNeeds.workspace(MemoryPlan.of(graph)), f.workspaceBytes());
+    }
     Set<Artifacts.Kind> wanted = EnumSet.noneOf(Artifacts.Kind.class);
     for (Emit e : kinds) {
       switch (e) {

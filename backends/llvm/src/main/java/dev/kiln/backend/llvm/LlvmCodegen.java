@@ -2,6 +2,7 @@ package dev.kiln.backend.llvm;
 
 import static org.bytedeco.llvm.global.LLVM.*;
 
+import dev.kiln.backend.LoopModule;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.loop.Buffer;
@@ -145,6 +146,31 @@ public final class LlvmCodegen {
     Targets.Resolved target,
     Set<LlvmTarget.Output> outputs
   ) {
+    return compile(LoopModule.of(f), target, outputs);
+  }
+
+  /**
+   * {@link #compile(LoopFunc, Targets.Resolved, Set)} of {@code module}'s function, as the {@link
+   * CodegenStage} {@code compiling SOURCE for TRIPLE cpu CPU}, each of the module's groups
+   * translated as a stage naming its nodes.
+   */
+  public static Compiled compile(
+    LoopModule module,
+    Targets.Resolved target,
+    Set<LlvmTarget.Output> outputs
+  ) {
+    return CodegenStage.during(
+      "compiling " + module.source() + " for " + target.triple() + " cpu " + target.cpu(),
+      () -> compileNow(module, target, outputs)
+    );
+  }
+
+  private static Compiled compileNow(
+    LoopModule loopModule,
+    Targets.Resolved target,
+    Set<LlvmTarget.Output> outputs
+  ) {
+    LoopFunc f = loopModule.func();
     if (f.name() == null || !IDENTIFIER.matcher(f.name()).matches()) {
       throw DiagnosticException.error(
         Location.UNKNOWN,
@@ -162,14 +188,17 @@ public final class LlvmCodegen {
         try {
           machine.configure(module);
           for (var kernel : kernels.entrySet()) {
-            BitcodeLinker.link(module, kernel.getValue(), kernel.getKey());
+            CodegenStage.during("linking kernel " + kernel.getKey(), () ->
+              BitcodeLinker.link(module, kernel.getValue(), kernel.getKey())
+            );
           }
           String symbol = f.name() + "_run";
           LoopTranslator.Entry entry = LoopTranslator.define(
             module,
             f.name(),
             f,
-            constants(module, f, machine)
+            constants(module, f, machine),
+            loopModule.groups()
           );
           String infoSymbol = f.name() + "_info";
           LLVMValueRef info = ModelInfo.define(module, infoSymbol, f);

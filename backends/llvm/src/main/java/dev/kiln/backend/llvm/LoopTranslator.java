@@ -2,6 +2,7 @@ package dev.kiln.backend.llvm;
 
 import static org.bytedeco.llvm.global.LLVM.*;
 
+import dev.kiln.backend.LoopModule;
 import dev.kiln.ir.loop.BinaryOp;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
@@ -118,13 +119,15 @@ final class LoopTranslator {
    * computing {@code f} and {@code int32_t PREFIX_run(ptr inputs, ptr outputs, ptr workspace)}
    * calling it with a null pool, in {@code module} (whose data layout is set); {@code constants}
    * maps each constant buffer to its global. Kernels that {@code f} calls must already be defined
-   * in the module.
+   * in the module. Each of {@code groups} is translated as a {@link CodegenStage} naming its
+   * nodes.
    */
   static Entry define(
     LLVMModuleRef module,
     String prefix,
     LoopFunc f,
-    Map<Buffer, LLVMValueRef> constants
+    Map<Buffer, LLVMValueRef> constants,
+    List<LoopModule.Group> groups
   ) {
     LLVMContextRef ctx = LLVMGetModuleContext(module);
     LLVMTypeRef p = LLVMPointerTypeInContext(ctx, 0);
@@ -133,7 +136,7 @@ final class LoopTranslator {
     LLVMValueRef parallel = LLVMAddFunction(module, prefix + "_run_parallel", parallelType);
     LoopTranslator t = new LoopTranslator(module, parallel);
     try {
-      t.body(f, constants);
+      t.body(f, constants, groups);
     } finally {
       LLVMDisposeBuilder(t.b);
       LLVMDisposeBuilder(t.allocas);
@@ -159,7 +162,11 @@ final class LoopTranslator {
     return new Entry(run, parallel);
   }
 
-  private void body(LoopFunc f, Map<Buffer, LLVMValueRef> constants) {
+  private void body(
+    LoopFunc f,
+    Map<Buffer, LLVMValueRef> constants,
+    List<LoopModule.Group> groups
+  ) {
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(ctx, function, "entry");
     LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(ctx, function, "start");
     LLVMPositionBuilderAtEnd(allocas, entry);
@@ -193,7 +200,7 @@ final class LoopTranslator {
     }
     exec = execContext(f, workspace, pool);
     LLVMPositionBuilderAtEnd(b, start);
-    stmts(f.body());
+    topLevel(f.body(), groups);
     LLVMBuildRet(b, LLVMConstInt(i32, 0, 0));
     LLVMBuildBr(allocas, start);
   }
@@ -253,6 +260,28 @@ final class LoopTranslator {
   /** The in-memory type: BOOL is a byte. */
   private LLVMTypeRef memoryType(Scalar s) {
     return s == Scalar.BOOL ? i8 : type(s);
+  }
+
+  private void topLevel(List<Stmt> body, List<LoopModule.Group> groups) {
+    Map<String, Slot> outer = scope;
+    scope = new HashMap<>(outer);
+    try {
+      int g = 0;
+      for (int i = 0; i < body.size(); i++) {
+        while (g < groups.size() && groups.get(g).to() <= i) {
+          g++;
+        }
+        Stmt s = body.get(i);
+        if (g < groups.size() && groups.get(g).from() <= i) {
+          String nodes = String.join(", ", groups.get(g).nodes());
+          CodegenStage.during("translating group " + g + " (" + nodes + ")", () -> stmt(s));
+        } else {
+          stmt(s);
+        }
+      }
+    } finally {
+      scope = outer;
+    }
   }
 
   private void stmts(List<Stmt> body) {

@@ -232,23 +232,24 @@ class LlvmCodegenTest {
     LoopCases.Case gemm = LoopCases.gemm();
     Targets.Resolved host = Targets.resolve("x86_64-linux-gnu", null);
     Stmt.Call call = (Stmt.Call) gemm.func().body().get(0);
+    String stage = "while compiling gemm for " + host.triple() + " cpu " + host.cpu() + ": ";
     var unknown = assertThrows(IllegalStateException.class, () ->
       LlvmCodegen.compile(withCall(gemm.func(), new Stmt.Call("kiln_nope", call.args())), host)
     );
-    assertEquals("micro-kernel kiln_nope is not in runtime-c", unknown.getMessage());
+    assertEquals(stage + "micro-kernel kiln_nope is not in runtime-c", unknown.getMessage());
     var count = assertThrows(IllegalStateException.class, () ->
       LlvmCodegen.compile(
         withCall(gemm.func(), new Stmt.Call(call.kernel(), call.args().subList(0, 5))),
         host
       )
     );
-    assertEquals("kiln_gemm_f32 takes 7 arguments, the call passes 5", count.getMessage());
+    assertEquals(stage + "kiln_gemm_f32 takes 7 arguments, the call passes 5", count.getMessage());
     List<Stmt.Arg> args = new java.util.ArrayList<>(call.args());
     args.set(4, new Stmt.Value(Expr.i64(0)));
     var type = assertThrows(IllegalStateException.class, () ->
       LlvmCodegen.compile(withCall(gemm.func(), new Stmt.Call(call.kernel(), args)), host)
     );
-    assertEquals("argument 4 of kiln_gemm_f32 has the wrong type: i64", type.getMessage());
+    assertEquals(stage + "argument 4 of kiln_gemm_f32 has the wrong type: i64", type.getMessage());
   }
 
   private static LoopFunc withCall(LoopFunc f, Stmt.Call call) {

@@ -9,7 +9,6 @@ import dev.kiln.ir.loop.Stmt;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -25,18 +24,7 @@ class CodegenStageTest {
   void failure_in_a_group_names_the_group_and_the_model() {
     LoopCases.Case gemm = LoopCases.gemm();
     Stmt.Call call = (Stmt.Call) gemm.func().body().get(0);
-    LoopFunc f = gemm.func();
-    List<Stmt> body = new ArrayList<>(f.body());
-    body.set(0, new Stmt.Call("kiln_nope", call.args()));
-    LoopFunc bad = new LoopFunc(
-      f.name(),
-      f.inputs(),
-      f.outputs(),
-      f.constants(),
-      f.workspace(),
-      f.workspaceBytes(),
-      body
-    );
+    LoopFunc bad = LlvmCodegenTest.withCall(gemm.func(), new Stmt.Call("kiln_nope", call.args()));
     LoopModule module = new LoopModule(
       bad,
       "model.onnx",

@@ -252,7 +252,8 @@ class LlvmCodegenTest {
     assertEquals(stage + "argument 4 of kiln_gemm_f32 has the wrong type: i64", type.getMessage());
   }
 
-  private static LoopFunc withCall(LoopFunc f, Stmt.Call call) {
+  /** {@code f} with {@code call} as its whole body. */
+  static LoopFunc withCall(LoopFunc f, Stmt.Call call) {
     return new LoopFunc(
       f.name(),
       f.inputs(),

@@ -6,10 +6,19 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.kiln.cli.Main;
 import dev.kiln.io.Npy;
 import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.DiagnosticRenderer;
+import dev.kiln.ir.Module;
 import dev.kiln.ir.Tensor;
+import dev.kiln.ir.Verifier;
+import dev.kiln.ir.loop.LoopFunc;
+import dev.kiln.ir.loop.LoopParser;
+import dev.kiln.ir.loop.LoopPrinter;
+import dev.kiln.ir.text.ModuleParser;
+import dev.kiln.ir.text.Printer;
 import dev.kiln.testing.Cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +30,9 @@ import org.junit.jupiter.api.BeforeAll;
  * Jazzer fuzz targets for everything Kiln reads from files it did not write: ONNX models, TensorFlow
  * GraphDefs, {@code .kir} and Loop IR text, {@code .npy} tensors, and small models compiled down to
  * an object. The only acceptable outcomes are success and a diagnostic (exit 2, or 3 for
- * unsupported operators); an internal error (exit 1), an exception or error escaping the CLI, or a
- * message over several lines is a finding.
+ * unsupported operators); an internal error (exit 1), an exception or error escaping the CLI or the
+ * parser, or a message over several lines is a finding. What parses must print and parse back to
+ * the same text.
  *
  * <p>In {@code mvn verify} each target runs once per file of its seed corpus ({@code
  * src/test/resources/dev/kiln/fuzz/KilnFuzzTestInputs/METHOD/}: node-test models, shared models,
@@ -59,16 +69,47 @@ class KilnFuzzTest {
     cli(data, "graph.pb", "inspect", "{}");
   }
 
-  /** {@code kiln opt} of the bytes as {@code .kir} text: parse, verify, print. */
+  /**
+   * The {@code .kir} parser and verifier: a module that parses and verifies prints, and its text
+   * parses back to the same text; otherwise a diagnostic.
+   */
   @FuzzTest(maxDuration = "10m")
   void kir_parse(byte[] data) {
-    cli(data, "module.kir", "opt", "{}");
+    String text = new String(data, StandardCharsets.UTF_8);
+    String printed;
+    try {
+      Module m = ModuleParser.parse(text, "module.kir");
+      Verifier.check(m);
+      printed = Printer.print(m);
+    } catch (DiagnosticException e) {
+      oneLine(
+        new DiagnosticRenderer("module.kir").withSource("module.kir", text).render(e.diagnostics())
+      );
+      return;
+    }
+    assertEquals(printed, Printer.print(ModuleParser.parse(printed, "printed.kir")));
   }
 
-  /** {@code kiln opt} of the bytes as Loop IR text: parse, check, print. */
+  /**
+   * The Loop IR parser: functions that parse print, and their text parses back to the same text;
+   * otherwise a diagnostic.
+   */
   @FuzzTest(maxDuration = "10m")
   void loop_parse(byte[] data) {
-    cli(data, "func.loop", "opt", "{}");
+    String text = new String(data, StandardCharsets.UTF_8);
+    List<LoopFunc> funcs;
+    try {
+      funcs = LoopParser.parseAll(text, "func.loop");
+    } catch (DiagnosticException e) {
+      oneLine(
+        new DiagnosticRenderer("func.loop").withSource("func.loop", text).render(e.diagnostics())
+      );
+      return;
+    }
+    for (LoopFunc f : funcs) {
+      String printed = LoopPrinter.print(f);
+      assertEquals(printed, LoopPrinter.print(LoopParser.parse(printed, "printed.loop")));
+    }
   }
 
   /** The {@code .npy} reader: a tensor, which encodes back to the same tensor, or a diagnostic. */
@@ -114,11 +155,14 @@ class KilnFuzzTest {
     }
   }
 
-  /** A diagnostic is one line (a .kir error also shows the source line and a caret). */
+  /**
+   * A diagnostic is one line, or three when it points into text: the message, the source line and
+   * a caret.
+   */
   private static void oneLine(String message) {
     List<String> lines = message.lines().toList();
     boolean caret = lines.size() == 3 && lines.get(2).strip().equals("^");
-    if (lines.size() > 1 && !caret) {
+    if (lines.size() != 1 && !caret) {
       throw new AssertionError("diagnostic of " + lines.size() + " lines: " + message);
     }
   }

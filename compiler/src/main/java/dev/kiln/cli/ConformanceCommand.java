@@ -5,11 +5,13 @@ import dev.kiln.conformance.LoopEngine;
 import dev.kiln.conformance.Tolerance;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
+import dev.kiln.emit.Toolchain;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.pass.Pipelines;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -91,6 +93,22 @@ final class ConformanceCommand implements Callable<Integer> {
   )
   private String target;
 
+  /** What {@code --sanitize} can ask for. */
+  enum Sanitizer {
+    address,
+    undefined,
+    thread,
+  }
+
+  @Option(
+    names = "--sanitize",
+    split = ",",
+    paramLabel = "KIND",
+    description = "Native and C backends: build each test program (harness, generated C) with " +
+    "-fsanitize=KIND,... (${COMPLETION-CANDIDATES}); a report fails the test."
+  )
+  private List<Sanitizer> sanitize = new ArrayList<>();
+
   @Option(names = "--cpu", paramLabel = "NAME", description = "Native backend: the CPU.")
   private String cpu;
 
@@ -118,6 +136,15 @@ final class ConformanceCommand implements Callable<Integer> {
       ? Map.of()
       : ConformanceRunner.readOverrides(tolerances);
     List<Path> tests = ConformanceRunner.tests(dir, p);
+    if (!sanitize.isEmpty() && (backend == Backend.INTERP || backend == Backend.LOOP)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--sanitize applies to --backend native and c, which build programs"
+      );
+    }
+    List<String> sanitizerFlags = sanitize.isEmpty()
+      ? List.of()
+      : Toolchain.sanitizerFlags(sanitize.stream().map(Sanitizer::name).toList());
     int[] counts = new int[3];
     ConformanceRunner runner = new ConformanceRunner(
       overrides,
@@ -128,8 +155,11 @@ final class ConformanceCommand implements Callable<Integer> {
       switch (backend) {
         case INTERP -> ConformanceRunner.Engine.INTERPRETER;
         case LOOP -> LoopEngine.INSTANCE;
-        case NATIVE -> new NativeEngine(NativeCompiler.resolve(target, cpu), timeout);
-        case C -> NativeEngine.portableC(timeout, 1);
+        case NATIVE -> new NativeEngine(
+          NativeCompiler.resolve(target, cpu),
+          timeout
+        ).withToolchainFlags(sanitizerFlags);
+        case C -> NativeEngine.portableC(timeout, 1).withToolchainFlags(sanitizerFlags);
       }
     );
     runner.run(tests, jobs, r -> {

@@ -11,7 +11,9 @@ import dev.kiln.backend.llvm.Targets;
 import dev.kiln.conformance.ConformanceRunner;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.io.Npy;
+import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.ElementType;
+import dev.kiln.ir.Location;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.loop.LoopFunc;
 import dev.kiln.lower.Lowering;
@@ -55,6 +57,20 @@ public final class NativeEngine implements ConformanceRunner.Engine {
     this.toolchain = toolchain;
     this.timeoutSeconds = timeoutSeconds;
     this.threads = threads;
+  }
+
+  /**
+   * This engine with its programs (the harness, and generated C) built with {@code flags} too;
+   * sanitizers need a dynamically linked host program.
+   */
+  public NativeEngine withToolchainFlags(List<String> flags) {
+    if (toolchain.isStatic()) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "programs for " + backend.target().name() + " are linked statically: no sanitizers"
+      );
+    }
+    return new NativeEngine(backend, toolchain.withFlags(flags), timeoutSeconds, threads);
   }
 
   /** The engine of the portable C backend, built by the host's {@code cc}. */

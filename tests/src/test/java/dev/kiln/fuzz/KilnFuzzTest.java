@@ -82,9 +82,7 @@ class KilnFuzzTest {
       Verifier.check(m);
       printed = Printer.print(m);
     } catch (DiagnosticException e) {
-      oneLine(
-        new DiagnosticRenderer("module.kir").withSource("module.kir", text).render(e.diagnostics())
-      );
+      eachOneLine(e, "module.kir", text);
       return;
     }
     assertEquals(printed, Printer.print(ModuleParser.parse(printed, "printed.kir")));
@@ -101,9 +99,7 @@ class KilnFuzzTest {
     try {
       funcs = LoopParser.parseAll(text, "func.loop");
     } catch (DiagnosticException e) {
-      oneLine(
-        new DiagnosticRenderer("func.loop").withSource("func.loop", text).render(e.diagnostics())
-      );
+      eachOneLine(e, "func.loop", text);
       return;
     }
     for (LoopFunc f : funcs) {
@@ -153,6 +149,12 @@ class KilnFuzzTest {
     if (r.status() == Main.BAD_INPUT) {
       oneLine(r.err());
     }
+  }
+
+  /** Every diagnostic of {@code e} about {@code file} (holding {@code text}) passes {@link #oneLine}. */
+  private static void eachOneLine(DiagnosticException e, String file, String text) {
+    DiagnosticRenderer r = new DiagnosticRenderer(file).withSource(file, text);
+    e.diagnostics().forEach(d -> oneLine(r.render(d)));
   }
 
   /**

@@ -46,16 +46,14 @@ class SanitizeTest {
     return test.getParent();
   }
 
+  /** {@code kiln conformance} of the relu test with the C backend and {@code --sanitize KINDS}. */
+  Cli.Result sanitizedC(String kinds) throws IOException {
+    return Cli.run("conformance", reluTest().toString(), "--backend", "c", "--sanitize", kinds);
+  }
+
   @Test
   void c_backend_passes_under_address_and_undefined_sanitizers() throws IOException {
-    Cli.Result r = Cli.run(
-      "conformance",
-      reluTest().toString(),
-      "--backend",
-      "c",
-      "--sanitize",
-      "address,undefined"
-    );
+    Cli.Result r = sanitizedC("address,undefined");
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("1 passed, 0 failed"), r.out() + r.err());
   }
@@ -72,14 +70,7 @@ class SanitizeTest {
 
   @Test
   void address_and_thread_exclude_each_other() throws IOException {
-    Cli.Result r = Cli.run(
-      "conformance",
-      reluTest().toString(),
-      "--backend",
-      "c",
-      "--sanitize",
-      "address,thread"
-    );
+    Cli.Result r = sanitizedC("address,thread");
     assertEquals(Main.BAD_INPUT, r.status(), r.err());
     assertTrue(r.err().contains("--sanitize: address and thread cannot be combined"), r.err());
   }

@@ -1,5 +1,7 @@
 package dev.kiln.cli;
 
+import dev.kiln.analysis.MemoryNeeds;
+import dev.kiln.analysis.MemoryPlan;
 import dev.kiln.backend.Artifacts;
 import dev.kiln.backend.Backend;
 import dev.kiln.backend.CHeader;
@@ -14,6 +16,7 @@ import dev.kiln.emit.MemoryReport;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.Func;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.loop.LoopFunc;
 import dev.kiln.ir.text.Printer;
@@ -162,6 +165,9 @@ final class CompileCommand implements Callable<Integer> {
   @Mixin
   private PassOptions passOptions;
 
+  @Mixin
+  private LimitOptions limits;
+
   @picocli.CommandLine.ParentCommand
   private Main main;
 
@@ -242,10 +248,12 @@ final class CompileCommand implements Callable<Integer> {
         .run(m.module(), main.err);
       return null;
     });
+    Func graph = m.module().funcs().getFirst();
+    limits.checkWeights(MemoryNeeds.weights(graph));
     String sourceName = source.model.getFileName().toString();
     LoopModule module = phases.time("lowering", () ->
       Lowering.lowerModule(
-        m.module().funcs().getFirst(),
+        graph,
         prefix,
         m.inputNames(),
         m.outputNames(),
@@ -254,6 +262,9 @@ final class CompileCommand implements Callable<Integer> {
       )
     );
     LoopFunc f = module.func();
+    if (limits.maxWorkspace > 0 && f.workspaceBytes() > limits.maxWorkspace) {
+      limits.checkWorkspace(MemoryNeeds.workspace(MemoryPlan.of(graph)), f.workspaceBytes());
+    }
     Set<Artifacts.Kind> wanted = EnumSet.noneOf(Artifacts.Kind.class);
     for (Emit e : kinds) {
       switch (e) {

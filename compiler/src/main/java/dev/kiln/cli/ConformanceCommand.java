@@ -8,11 +8,13 @@ import dev.kiln.conformance.Tolerance;
 import dev.kiln.emit.CudaDriver;
 import dev.kiln.emit.NativeCompiler;
 import dev.kiln.emit.NativeEngine;
+import dev.kiln.emit.Toolchain;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
 import dev.kiln.pass.Pipelines;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -96,6 +98,22 @@ final class ConformanceCommand implements Callable<Integer> {
   )
   private String target;
 
+  /** What {@code --sanitize} can ask for. */
+  enum Sanitizer {
+    address,
+    undefined,
+    thread,
+  }
+
+  @Option(
+    names = "--sanitize",
+    split = ",",
+    paramLabel = "KIND",
+    description = "Native and C backends: build each test program (harness, generated C) with " +
+    "-fsanitize=KIND,... (${COMPLETION-CANDIDATES}); a report fails the test."
+  )
+  private List<Sanitizer> sanitize = new ArrayList<>();
+
   @Option(names = "--cpu", paramLabel = "NAME", description = "Native backend: the CPU.")
   private String cpu;
 
@@ -132,6 +150,15 @@ final class ConformanceCommand implements Callable<Integer> {
       ? Map.of()
       : ConformanceRunner.readOverrides(tolerances);
     List<Path> tests = ConformanceRunner.tests(dir, p);
+    if (!sanitize.isEmpty() && (backend == Backend.INTERP || backend == Backend.LOOP)) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--sanitize applies to --backend native and c, which build programs"
+      );
+    }
+    List<String> sanitizerFlags = sanitize.isEmpty()
+      ? List.of()
+      : Toolchain.sanitizerFlags(sanitize.stream().map(Sanitizer::name).toList());
     int[] counts = new int[3];
     ConformanceRunner runner = new ConformanceRunner(
       overrides,
@@ -142,8 +169,11 @@ final class ConformanceCommand implements Callable<Integer> {
       switch (backend) {
         case INTERP -> ConformanceRunner.Engine.INTERPRETER;
         case LOOP -> LoopEngine.INSTANCE;
-        case NATIVE -> new NativeEngine(NativeCompiler.resolve(target, cpu), timeout);
-        case C -> NativeEngine.portableC(timeout, 1);
+        case NATIVE -> new NativeEngine(
+          NativeCompiler.resolve(target, cpu),
+          timeout
+        ).withToolchainFlags(sanitizerFlags);
+        case C -> NativeEngine.portableC(timeout, 1).withToolchainFlags(sanitizerFlags);
         case GPUSIM -> new GpuSimEngine(Ptxas.find());
         case CUDA -> NativeEngine.cuda(cpu, timeout);
       }

@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.analysis.Flops;
+import dev.kiln.analysis.MemoryNeeds;
 import dev.kiln.analysis.MemoryPlan;
 import dev.kiln.backend.Artifacts;
 import dev.kiln.backend.Backend;
@@ -16,6 +17,7 @@ import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.ir.BlockArgument;
 import dev.kiln.ir.Diagnostic;
 import dev.kiln.ir.DiagnosticException;
+import dev.kiln.ir.DiagnosticRenderer;
 import dev.kiln.ir.Func;
 import dev.kiln.ir.Location;
 import dev.kiln.ir.Node;
@@ -97,6 +99,9 @@ final class InspectCommand implements Callable<Integer> {
   @Mixin
   private PassOptions passOptions;
 
+  @Mixin
+  private LimitOptions limits;
+
   @Override
   public Integer call() {
     Backend backend = null;
@@ -142,8 +147,9 @@ final class InspectCommand implements Callable<Integer> {
       outs.put(m.outputNames().get(i), f.resultTypes().get(i).toString());
     }
     Map<String, Long> histogram = new TreeMap<>();
-    long[] params = new long[2];
+    long[] params = new long[1];
     count(f.entry(), histogram, params);
+    MemoryNeeds weights = MemoryNeeds.weights(f);
     long ops = histogram.values().stream().mapToLong(Long::longValue).sum();
     report.putAll(m.origin().properties());
     report.put("optLevel", level);
@@ -154,7 +160,7 @@ final class InspectCommand implements Callable<Integer> {
     report.put("ops", ops);
     report.put("opHistogram", new LinkedHashMap<>(histogram));
     report.put("parameters", params[0]);
-    report.put("parameterBytes", params[1]);
+    report.put("parameterBytes", weights.bytes());
     report.put("flops", Flops.of(f));
     String unplanned = null;
     MemoryPlan plan = null;
@@ -168,6 +174,16 @@ final class InspectCommand implements Callable<Integer> {
       report.put("arenaLowerBound", null);
       report.put("arenaUnplanned", unplanned);
     }
+    MemoryNeeds workspace = plan == null ? null : MemoryNeeds.workspace(plan);
+    if (workspace != null) {
+      limits.checkWorkspace(workspace, workspace.bytes());
+    }
+    limits.checkWeights(weights);
+    main.err.print(
+      new DiagnosticRenderer(source.model.toString()).render(
+        LimitOptions.warnings(workspace, weights)
+      )
+    );
     MemoryReport memory = null;
     if (backend != null) {
       String prefix = CompileCommand.defaultName(source.model);
@@ -211,7 +227,7 @@ final class InspectCommand implements Callable<Integer> {
     outs.forEach((k, v) -> main.out.println("  " + k + ": " + v));
     main.out.println("ops: " + ops);
     histogram.forEach((k, v) -> main.out.printf("  %-28s %d%n", k, v));
-    main.out.println("parameters: " + params[0] + " (" + params[1] + " bytes)");
+    main.out.println("parameters: " + params[0] + " (" + weights.bytes() + " bytes)");
     main.out.println("flops: " + report.get("flops"));
     if (unplanned == null) {
       main.out.println(
@@ -295,7 +311,6 @@ final class InspectCommand implements Callable<Integer> {
       if (n.op() instanceof Constant c) {
         Tensor t = c.value();
         params[0] += t.size();
-        params[1] += t.size() * t.elementType().byteSize();
         continue;
       }
       histogram.merge(n.op().name(), 1L, Long::sum);

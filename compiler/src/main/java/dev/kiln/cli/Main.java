@@ -4,10 +4,13 @@ import dev.kiln.frontend.UnsupportedOpsException;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.DiagnosticRenderer;
 import dev.kiln.lower.UnsupportedLowering;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -80,6 +83,27 @@ public final class Main implements Runnable {
     return String.valueOf(value);
   }
 
+  /** The exception's message on one line; its class too when that is not what Kiln throws. */
+  private static String oneLine(Exception e) {
+    String message = e instanceof IllegalStateException && e.getMessage() != null
+      ? e.getMessage()
+      : e.toString();
+    return message.strip().replaceAll("\\s*\n\\s*", "; ");
+  }
+
+  /** Writes the stack trace to a temporary file and says where, or nothing when it cannot. */
+  private static String savedStackTrace(Exception e) {
+    try {
+      Path file = Files.createTempFile("kiln-internal-error-", ".txt");
+      try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file))) {
+        e.printStackTrace(w);
+      }
+      return " (stack trace in " + file + ")";
+    } catch (IOException | SecurityException io) {
+      return "";
+    }
+  }
+
   /** Runs {@code kiln args} in-process with the given streams and returns the exit status. */
   public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
     Main main = new Main(in, out, err);
@@ -96,8 +120,13 @@ public final class Main implements Runnable {
         err.println(fileArgument(parseResult) + ": error: " + u.getMessage());
         return UNSUPPORTED;
       }
-      err.println("kiln: internal error: " + e);
-      e.printStackTrace(err);
+      err.println(
+        fileArgument(parseResult) +
+        ": internal error: " +
+        oneLine(e) +
+        "; please report" +
+        savedStackTrace(e)
+      );
       return INTERNAL_ERROR;
     });
     int status = cmd.execute(args);

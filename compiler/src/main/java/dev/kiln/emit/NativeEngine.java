@@ -12,7 +12,9 @@ import dev.kiln.backend.llvm.Targets;
 import dev.kiln.conformance.ConformanceRunner;
 import dev.kiln.frontend.ImportedModel;
 import dev.kiln.io.Npy;
+import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.ElementType;
+import dev.kiln.ir.Location;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.loop.LoopFunc;
 import dev.kiln.lower.Lowering;
@@ -65,6 +67,23 @@ public final class NativeEngine implements ConformanceRunner.Engine {
    */
   public static NativeEngine cuda(String cpu, long timeoutSeconds) {
     return new NativeEngine(new CudaBackend(cpu), Toolchain.host(), timeoutSeconds, 1);
+  }
+
+  /**
+   * This engine with its programs (the harness, and generated C) built with {@code flags} too;
+   * sanitizers need a dynamically linked host program.
+   */
+  public NativeEngine withToolchainFlags(List<String> flags) {
+    if (flags.isEmpty()) {
+      return this;
+    }
+    if (toolchain.isStatic()) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "programs for " + backend.target().name() + " are linked statically: no sanitizers"
+      );
+    }
+    return new NativeEngine(backend, toolchain.withFlags(flags), timeoutSeconds, threads);
   }
 
   /** The engine of the portable C backend, built by the host's {@code cc}. */

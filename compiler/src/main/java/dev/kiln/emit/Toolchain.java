@@ -26,8 +26,48 @@ public record Toolchain(
   String compiler,
   List<String> runner,
   boolean isStatic,
-  BoardSupport board
+  BoardSupport board,
+  List<String> flags
 ) {
+  public Toolchain {
+    runner = List.copyOf(runner);
+    flags = List.copyOf(flags);
+  }
+
+  /**
+   * The flags that build a program under the given sanitizers ({@code address}, {@code
+   * undefined}, {@code thread}): any report ends the program with a non-zero status.
+   */
+  public static List<String> sanitizerFlags(List<String> kinds) {
+    if (kinds.contains("address") && kinds.contains("thread")) {
+      throw DiagnosticException.error(
+        Location.UNKNOWN,
+        "--sanitize: address and thread cannot be combined"
+      );
+    }
+    return List.of(
+      "-fsanitize=" + String.join(",", kinds),
+      "-fno-sanitize-recover=all",
+      "-fno-omit-frame-pointer",
+      "-g"
+    );
+  }
+
+  /** A toolchain passing no flags of its own. */
+  public Toolchain(String compiler, List<String> runner, boolean isStatic, BoardSupport board) {
+    this(compiler, runner, isStatic, board, List.of());
+  }
+
+  /**
+   * This toolchain passing {@code extra} too when it compiles and links (e.g. {@code
+   * -fsanitize=address}).
+   */
+  public Toolchain withFlags(List<String> extra) {
+    List<String> all = new ArrayList<>(flags);
+    all.addAll(extra);
+    return new Toolchain(compiler, runner, isStatic, board, all);
+  }
+
   /** Warning flags the runtime, headers and harnesses must pass. */
   public static final List<String> STRICT = List.of(
     "-std=c11",
@@ -153,6 +193,7 @@ public record Toolchain(
     List<String> cmd = new ArrayList<>(List.of(compiler, optimize ? "-O2" : "-O0"));
     cmd.addAll(cpuFlags());
     cmd.addAll(STRICT);
+    cmd.addAll(flags);
     includeDirs.forEach(d -> cmd.add("-I" + d));
     if (isStatic) {
       cmd.add("-static");
@@ -181,6 +222,7 @@ public record Toolchain(
     List<String> cmd = new ArrayList<>(List.of(compiler, "-O2"));
     cmd.addAll(cpuFlags());
     cmd.addAll(STRICT_C99);
+    cmd.addAll(flags);
     includeDirs.forEach(d -> cmd.add("-I" + d));
     cmd.add("-c");
     List<Path> objects = new ArrayList<>();

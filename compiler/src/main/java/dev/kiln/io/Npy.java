@@ -3,6 +3,7 @@ package dev.kiln.io;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.ElementType;
 import dev.kiln.ir.Location;
+import dev.kiln.ir.Printing;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Tensor;
 import dev.kiln.ir.TensorType;
@@ -221,7 +222,7 @@ public final class Npy {
       while (peek() != '}') {
         String key = string();
         if (!List.of("descr", "fortran_order", "shape").contains(key)) {
-          throw fail("unknown key '" + key + "'");
+          throw fail("unknown key " + Printing.quote(key));
         }
         skipSpace();
         expect(':');
@@ -232,7 +233,7 @@ public final class Npy {
           default -> tuple();
         };
         if (values.put(key, v) != null) {
-          throw fail("key '" + key + "' appears twice");
+          throw fail("key " + Printing.quote(key) + " appears twice");
         }
         skipSpace();
         if (peek() == ',') {
@@ -249,7 +250,7 @@ public final class Npy {
       }
       for (String k : List.of("descr", "fortran_order", "shape")) {
         if (!values.containsKey(k)) {
-          throw fail("missing key '" + k + "'");
+          throw fail("missing key " + Printing.quote(k));
         }
       }
       if ((Boolean) values.get("fortran_order")) {
@@ -263,7 +264,7 @@ public final class Npy {
 
     private Header dtype(String descr, List<Long> dims) {
       if (descr.length() != 3) {
-        throw bad(name, "unsupported dtype '" + descr + "'");
+        throw bad(name, "unsupported dtype " + Printing.quote(descr));
       }
       char order = descr.charAt(0);
       ElementType e = switch (descr.substring(1)) {
@@ -279,12 +280,12 @@ public final class Npy {
         case "i8" -> ElementType.I64;
         case "u8" -> ElementType.U64;
         case "b1" -> ElementType.BOOL;
-        default -> throw bad(name, "unsupported dtype '" + descr + "'");
+        default -> throw bad(name, "unsupported dtype " + Printing.quote(descr));
       };
       boolean oneByte = e.byteSize() == 1;
       boolean ok = order == '<' || order == '>' || (order == '|' && oneByte);
       if (!ok) {
-        throw bad(name, "unsupported byte order in dtype '" + descr + "'");
+        throw bad(name, "unsupported byte order in dtype " + Printing.quote(descr));
       }
       return new Header(e, order == '>', dims);
     }

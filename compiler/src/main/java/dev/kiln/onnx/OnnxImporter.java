@@ -787,9 +787,14 @@ public final class OnnxImporter {
 
     @Override
     public List<Value> emitWithRegions(Op op, List<Value> operands, List<Region> regions) {
-      for (Value v : operands) {
-        if (v == null) {
-          throw new IllegalStateException("converter passed an absent input to " + op.name());
+      for (int i = 0; i < operands.size(); i++) {
+        if (operands.get(i) == null) {
+          throw new OnnxError(
+            "a required input is absent (an empty name, or too few inputs): operand " +
+            i +
+            " of " +
+            op.name()
+          );
         }
       }
       Node n = builder.create(op, operands, regions, null, loc);

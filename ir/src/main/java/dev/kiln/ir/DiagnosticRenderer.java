@@ -9,7 +9,8 @@ import java.util.Map;
  * the file is known, by the offending line and a caret under the column. An error without a file
  * position renders as one line {@code file: message} (with {@code node "name": } when the location
  * names a source node), the form model-level errors take: {@code model.onnx: node "conv1" (Conv):
- * input channels (3) must equal weight in-channels (2) * group (1)}.
+ * input channels (3) must equal weight in-channels (2) * group (1)}. Control characters in
+ * messages are escaped, so each diagnostic takes one line (plus the quoted source and caret).
  */
 public final class DiagnosticRenderer {
 
@@ -44,6 +45,27 @@ public final class DiagnosticRenderer {
     return b.toString();
   }
 
+  /**
+   * {@code message} with line breaks and other control characters escaped ({@code \n}, {@code
+   * \x01}), so that a name taken from a hostile file cannot split or forge diagnostic lines.
+   */
+  static String oneLine(String message) {
+    StringBuilder b = new StringBuilder(message.length());
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (c == '\n') {
+        b.append("\\n");
+      } else if (c == '\r') {
+        b.append("\\r");
+      } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        b.append(String.format("\\x%02x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
   private void line(StringBuilder b, Location loc, String severity, String message) {
     Location.FileLine pos = loc.filePosition();
     List<String> names = loc.names();
@@ -59,7 +81,7 @@ public final class DiagnosticRenderer {
     if (pos == null && !names.isEmpty()) {
       b.append("node ").append(Printing.quote(names.getFirst())).append(": ");
     }
-    b.append(message).append('\n');
+    b.append(oneLine(message)).append('\n');
     if (pos != null) {
       List<String> text = sources.get(pos.file());
       if (text != null && pos.line() >= 1 && pos.line() <= text.size()) {

@@ -427,4 +427,17 @@ class MalformedModelsTest {
     Cli.Result r = Cli.run("inspect", file.toString(), "--input", "nope=2x3");
     assertBad(r, "--input names 'nope', which the model has no graph input for (inputs: x)");
   }
+
+  @Test
+  void required_input_left_empty() throws IOException {
+    GraphProto.Builder g = GraphProto.newBuilder()
+      .addInput(input("x", 2, 3))
+      .addNode(node("MatMul", "mm", List.of("x", ""), List.of("y")))
+      .addOutput(output("y"));
+    assertBad(
+      inspect(model(g)),
+      "node \"mm\" (MatMul): a required input is absent (an empty name, or too few inputs): " +
+      "operand 1 of nn.matmul"
+    );
+  }
 }

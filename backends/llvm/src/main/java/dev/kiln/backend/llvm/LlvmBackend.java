@@ -64,7 +64,7 @@ public final class LlvmBackend implements Backend {
       outputs.add(LlvmTarget.Output.LLVM_IR);
     }
     String name = module.func().name();
-    LlvmCodegen.Compiled c = LlvmCodegen.compile(module.func(), resolved, outputs, options.timer());
+    LlvmCodegen.Compiled c = LlvmCodegen.compile(module, resolved, outputs, options.timer());
     Artifacts a = new Artifacts();
     if (options.wants(Artifacts.Kind.OBJECT)) {
       a.add(name + ".o", c.object(), Artifacts.Kind.OBJECT);

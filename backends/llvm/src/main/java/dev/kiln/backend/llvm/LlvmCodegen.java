@@ -2,6 +2,7 @@ package dev.kiln.backend.llvm;
 
 import static org.bytedeco.llvm.global.LLVM.*;
 
+import dev.kiln.backend.LoopModule;
 import dev.kiln.backend.PhaseTimer;
 import dev.kiln.ir.DiagnosticException;
 import dev.kiln.ir.Location;
@@ -163,6 +164,42 @@ public final class LlvmCodegen {
     Set<LlvmTarget.Output> outputs,
     PhaseTimer timer
   ) {
+    return compile(LoopModule.of(f), target, outputs, timer);
+  }
+
+  /** {@link #compile(LoopModule, Targets.Resolved, Set, PhaseTimer)} with no phase timing. */
+  public static Compiled compile(
+    LoopModule module,
+    Targets.Resolved target,
+    Set<LlvmTarget.Output> outputs
+  ) {
+    return compile(module, target, outputs, PhaseTimer.NONE);
+  }
+
+  /**
+   * {@link #compile(LoopFunc, Targets.Resolved, Set, PhaseTimer)} of {@code module}'s function, as
+   * the {@link CodegenStage} {@code compiling SOURCE for TRIPLE cpu CPU}, each of the module's
+   * groups translated as a stage naming its nodes.
+   */
+  public static Compiled compile(
+    LoopModule module,
+    Targets.Resolved target,
+    Set<LlvmTarget.Output> outputs,
+    PhaseTimer timer
+  ) {
+    return CodegenStage.during(
+      "compiling " + module.source() + " for " + target.triple() + " cpu " + target.cpu(),
+      () -> compileNow(module, target, outputs, timer)
+    );
+  }
+
+  private static Compiled compileNow(
+    LoopModule loopModule,
+    Targets.Resolved target,
+    Set<LlvmTarget.Output> outputs,
+    PhaseTimer timer
+  ) {
+    LoopFunc f = loopModule.func();
     if (f.name() == null || !IDENTIFIER.matcher(f.name()).matches()) {
       throw DiagnosticException.error(
         Location.UNKNOWN,
@@ -184,13 +221,16 @@ public final class LlvmCodegen {
           timer.time("LLVM IR generation", () -> {
             machine.configure(module);
             for (var kernel : kernels.entrySet()) {
-              BitcodeLinker.link(module, kernel.getValue(), kernel.getKey());
+              CodegenStage.during("linking kernel " + kernel.getKey(), () ->
+                BitcodeLinker.link(module, kernel.getValue(), kernel.getKey())
+              );
             }
             LoopTranslator.Entry entry = LoopTranslator.define(
               module,
               f.name(),
               f,
-              constants(module, f, machine)
+              constants(module, f, machine),
+              loopModule.groups()
             );
             String infoSymbol = f.name() + "_info";
             LLVMValueRef info = ModelInfo.define(module, infoSymbol, f);

@@ -48,6 +48,7 @@ public final class LlvmTarget implements AutoCloseable {
   /** Creates the target machine; the LLVM backend for the target's architecture is initialized. */
   public static LlvmTarget create(Targets.Resolved resolved) {
     Llvm.initialize(resolved.arch());
+    CodegenStage.installFatalErrorHandler();
     LLVMTargetRef target = new LLVMTargetRef();
     BytePointer error = new BytePointer((BytePointer) null);
     if (LLVMGetTargetFromTriple(new BytePointer(resolved.triple()), target, error) != 0) {
@@ -140,19 +141,28 @@ public final class LlvmTarget implements AutoCloseable {
 
   /** Runs a new-pass-manager pipeline such as {@code default<O3>} on the module. */
   public void runPasses(LLVMModuleRef module, String pipeline) {
-    LLVMPassBuilderOptionsRef options = LLVMCreatePassBuilderOptions();
-    try {
-      String error = Llvm.takeError(LLVMRunPasses(module, pipeline, machine, options));
-      if (error != null) {
-        throw new IllegalStateException("llvm pipeline " + pipeline + " failed: " + error);
+    CodegenStage.during("running " + pipeline, () -> {
+      LLVMPassBuilderOptionsRef options = LLVMCreatePassBuilderOptions();
+      try {
+        String error = Llvm.takeError(LLVMRunPasses(module, pipeline, machine, options));
+        if (error != null) {
+          throw new IllegalStateException("llvm pipeline " + pipeline + " failed: " + error);
+        }
+      } finally {
+        LLVMDisposePassBuilderOptions(options);
       }
-    } finally {
-      LLVMDisposePassBuilderOptions(options);
-    }
+    });
   }
 
   /** Emits the module as it is (no optimization here) in the requested form. */
   public byte[] emit(LLVMModuleRef module, Output output) {
+    return CodegenStage.during(
+      "emitting the " + output.toString().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
+      () -> emitNow(module, output)
+    );
+  }
+
+  private byte[] emitNow(LLVMModuleRef module, Output output) {
     if (output == Output.LLVM_IR) {
       return Llvm.takeMessage(LLVMPrintModuleToString(module)).getBytes(
         java.nio.charset.StandardCharsets.UTF_8

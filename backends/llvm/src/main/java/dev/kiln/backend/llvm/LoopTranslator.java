@@ -3,6 +3,7 @@ package dev.kiln.backend.llvm;
 import static org.bytedeco.llvm.global.LLVM.*;
 
 import dev.kiln.backend.AccelHooks;
+import dev.kiln.backend.LoopModule;
 import dev.kiln.ir.loop.BinaryOp;
 import dev.kiln.ir.loop.Buffer;
 import dev.kiln.ir.loop.Expr;
@@ -130,13 +131,15 @@ final class LoopTranslator {
    * {pool, null, null}} and {@code int32_t PREFIX_run(ptr inputs, ptr
    * outputs, ptr workspace)} calling that with a null pool, in {@code module} (whose data layout is
    * set); {@code constants} maps each constant buffer to its global. Kernels that {@code f} calls
-   * must already be defined in the module.
+   * must already be defined in the module. Each of {@code groups} is translated as a {@link
+   * CodegenStage} naming its nodes.
    */
   static Entry define(
     LLVMModuleRef module,
     String prefix,
     LoopFunc f,
-    Map<Buffer, LLVMValueRef> constants
+    Map<Buffer, LLVMValueRef> constants,
+    List<LoopModule.Group> groups
   ) {
     LLVMContextRef ctx = LLVMGetModuleContext(module);
     LLVMTypeRef p = LLVMPointerTypeInContext(ctx, 0);
@@ -145,7 +148,7 @@ final class LoopTranslator {
     LLVMValueRef runCtx = LLVMAddFunction(module, prefix + "_run_ctx", fourPointers);
     LoopTranslator t = new LoopTranslator(module, runCtx);
     try {
-      t.body(f, constants);
+      t.body(f, constants, groups);
     } finally {
       LLVMDisposeBuilder(t.b);
       LLVMDisposeBuilder(t.allocas);
@@ -308,7 +311,11 @@ final class LoopTranslator {
     return intrinsic("llvm.nvvm.read.ptx.sreg." + name, new LLVMTypeRef[0]);
   }
 
-  private void body(LoopFunc f, Map<Buffer, LLVMValueRef> constants) {
+  private void body(
+    LoopFunc f,
+    Map<Buffer, LLVMValueRef> constants,
+    List<LoopModule.Group> groups
+  ) {
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(ctx, function, "entry");
     LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(ctx, function, "start");
     LLVMPositionBuilderAtEnd(allocas, entry);
@@ -330,7 +337,7 @@ final class LoopTranslator {
     workspaceBases(f, workspace);
     exec = execContext(f, workspace, runCtx);
     LLVMPositionBuilderAtEnd(b, start);
-    stmts(f.body());
+    topLevel(f.body(), groups);
     LLVMBuildRet(b, LLVMConstInt(i32, 0, 0));
     LLVMBuildBr(allocas, start);
   }
@@ -411,6 +418,28 @@ final class LoopTranslator {
   /** The in-memory type: BOOL is a byte. */
   private LLVMTypeRef memoryType(Scalar s) {
     return s == Scalar.BOOL ? i8 : type(s);
+  }
+
+  private void topLevel(List<Stmt> body, List<LoopModule.Group> groups) {
+    Map<String, Slot> outer = scope;
+    scope = new HashMap<>(outer);
+    try {
+      int g = 0;
+      for (int i = 0; i < body.size(); i++) {
+        while (g < groups.size() && groups.get(g).to() <= i) {
+          g++;
+        }
+        Stmt s = body.get(i);
+        if (g < groups.size() && groups.get(g).from() <= i) {
+          String nodes = String.join(", ", groups.get(g).nodes());
+          CodegenStage.during("translating group " + g + " (" + nodes + ")", () -> stmt(s));
+        } else {
+          stmt(s);
+        }
+      }
+    } finally {
+      scope = outer;
+    }
   }
 
   private void stmts(List<Stmt> body) {

@@ -236,26 +236,37 @@ class LlvmCodegenTest {
     LoopCases.Case gemm = LoopCases.gemm();
     Targets.Resolved host = Targets.resolve("x86_64-linux-gnu", null);
     Stmt.Call call = (Stmt.Call) gemm.func().body().get(0);
+    String stage = "while compiling gemm for " + host.triple() + " cpu " + host.cpu() + ": ";
     var unknown = assertThrows(IllegalStateException.class, () ->
       LlvmCodegen.compile(withCall(gemm.func(), new Stmt.Call("kiln_nope", call.args())), host)
     );
-    assertEquals("micro-kernel hook kiln_accel_nope is not in runtime-c", unknown.getMessage());
+    assertEquals(
+      stage + "micro-kernel hook kiln_accel_nope is not in runtime-c",
+      unknown.getMessage()
+    );
     var count = assertThrows(IllegalStateException.class, () ->
       LlvmCodegen.compile(
         withCall(gemm.func(), new Stmt.Call(call.kernel(), call.args().subList(0, 5))),
         host
       )
     );
-    assertEquals("kiln_accel_gemm_f32 takes 7 arguments, the call passes 6", count.getMessage());
+    assertEquals(
+      stage + "kiln_accel_gemm_f32 takes 7 arguments, the call passes 6",
+      count.getMessage()
+    );
     List<Stmt.Arg> args = new java.util.ArrayList<>(call.args());
     args.set(4, new Stmt.Value(Expr.i64(0)));
     var type = assertThrows(IllegalStateException.class, () ->
       LlvmCodegen.compile(withCall(gemm.func(), new Stmt.Call(call.kernel(), args)), host)
     );
-    assertEquals("argument 4 of kiln_accel_gemm_f32 has the wrong type: i64", type.getMessage());
+    assertEquals(
+      stage + "argument 4 of kiln_accel_gemm_f32 has the wrong type: i64",
+      type.getMessage()
+    );
   }
 
-  private static LoopFunc withCall(LoopFunc f, Stmt.Call call) {
+  /** {@code f} with {@code call} as its whole body. */
+  static LoopFunc withCall(LoopFunc f, Stmt.Call call) {
     return new LoopFunc(
       f.name(),
       f.inputs(),
